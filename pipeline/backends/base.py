@@ -1,0 +1,27 @@
+"""The model backend interface: a batch of requests in, one English text per request out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class TranslationRequest:
+    text: str                          # Chinese, with placeholders
+    placeholders: tuple[str, ...] = () # the placeholders in `text`, in order
+    terms: tuple[tuple[str, str], ...] = ()  # (zh, en) glossary terms found in `text`
+    strict: bool = False               # a retry: restate the rules more firmly
+    notes: tuple[str, ...] = field(default_factory=tuple)  # what went wrong last time
+
+
+class Backend(Protocol):
+    model_id: str      # human-readable model name
+    model_sha256: str  # identifies the exact weights (cache keys, front matter)
+
+    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+        """English for each request, in order."""
+        ...
+
+    def close(self) -> None:
+        ...

@@ -1,0 +1,50 @@
+"""MarianMT backend (transformers + sentencepiece), loaded from a local directory only:
+e.g. Helsinki-NLP/opus-mt-zh-en or a fine-tune the user has on disk. Nothing is downloaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.backends.base import TranslationRequest
+from pipeline.model_store import ModelUnavailable, sha256_of
+
+REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
+
+
+class MarianBackend:
+    def __init__(self, model_dir: Path, batch_size: int = 8, max_new_tokens: int = 512):
+        model_dir = Path(model_dir) if model_dir else None
+        if model_dir is None or not model_dir.is_dir():
+            raise ModelUnavailable(
+                f"the marian backend needs --model-dir pointing at a local MarianMT folder "
+                f"(e.g. a saved Helsinki-NLP/opus-mt-zh-en); got {model_dir}")
+        missing = [f for f in REQUIRED_FILES if not (model_dir / f).is_file()]
+        if missing:
+            raise ModelUnavailable(f"{model_dir} is not a MarianMT folder: missing {', '.join(missing)}")
+        try:
+            import torch
+            from transformers import MarianMTModel, MarianTokenizer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelUnavailable("the marian backend needs: pip install torch==2.13.0 transformers sentencepiece") from exc
+        self._torch = torch
+        self.tokenizer = MarianTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        self.model = MarianMTModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+        self.model_id = f"marian:{model_dir.name}"
+        weights = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
+        self.model_sha256 = sha256_of(weights[0]) if weights else "unknown"
+
+    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+        out: list[str] = []
+        for i in range(0, len(batch), self.batch_size):
+            texts = [r.text for r in batch[i:i + self.batch_size]]
+            enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True)
+            with self._torch.inference_mode():
+                generated = self.model.generate(**enc, num_beams=1, do_sample=False,
+                                                max_new_tokens=self.max_new_tokens)
+            out += self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+        return out
+
+    def close(self) -> None:
+        self.model = None

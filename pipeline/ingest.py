@@ -1,0 +1,191 @@
+"""Read source files into Article records.
+
+Three shapes are recognised (see ../shared/seeds): kexue.fm listing pages (`1 May` /
+title / paragraphs / `点击阅读全文...`), kexue.fm archive pages (title, then a
+`By 苏剑林 | 2023-10-22 | ...位读者 | 引用` line glued to the first paragraph), and a single
+article as plain text or markdown. Site boilerplate never reaches an Article.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.latex import find_latex_spans
+from pipeline.markdown_source import parse_markdown_article
+from pipeline.models import CAPTION, DISPLAY_MATH, HEADING, PARAGRAPH, Article, Block
+
+MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+LISTING_DATE = re.compile(rf"^\s*(\d{{1,2}} (?:{MONTHS}))\s*$")
+ARCHIVE_BYLINE = re.compile(
+    r"^By (?P<author>[^|]+?) \| (?P<date>\d{4}-\d{1,2}-\d{1,2}) \| (?:\d+位读者 \| )?引用(?P<rest>.*)$"
+)
+READ_MORE = re.compile(r"^\s*点击阅读全文(?:\.\.\.|…)*\s*$")
+COMMENTS_TAIL = "最近评论"
+# Sentence punctuation: a line carrying it is prose, not a title or heading.
+_PROSE_PUNCT = re.compile(r"[。，；：,;:!！]|\.\s|\.$")
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+
+MAX_TITLE_CHARS = 64
+MAX_HEADING_CHARS = 20
+
+
+class IngestError(ValueError):
+    """The input cannot be read as articles; the message names the file and the reason."""
+
+
+def read_path(path: Path) -> list[Article]:
+    """Articles of one file, or of every text file in a folder (sorted, recursive)."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{path}: no such file or folder")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+                       and not p.name.startswith("."))
+        if not files:
+            raise IngestError(f"{path}: folder holds no text files (.txt, .md)")
+        return [a for f in files for a in read_file(f)]
+    return read_file(path)
+
+
+def read_file(path: Path) -> list[Article]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    articles = parse_text(text, path)
+    if not articles:
+        raise IngestError(f"{path}: no article text found")
+    return articles
+
+
+def parse_text(text: str, source: Path) -> list[Article]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if any(ARCHIVE_BYLINE.match(line) for line in lines):
+        return parse_archive_page(lines, source)
+    if any(LISTING_DATE.match(line) for line in lines):
+        return parse_listing_page(lines, source)
+    if source.suffix.lower() in MARKDOWN_SUFFIXES:
+        article = parse_markdown_article(text, source)
+    else:
+        article = parse_plain_article(text, source)
+    return [article] if article.blocks or article.title else []
+
+
+# -- listing pages -----------------------------------------------------------------------
+
+def parse_listing_page(lines: list[str], source: Path) -> list[Article]:
+    starts = [i for i, line in enumerate(lines) if LISTING_DATE.match(line)]
+    articles = []
+    # Lines before the first date are site boilerplate (sponsor, licence, membership).
+    for n, (start, end) in enumerate(zip(starts, starts[1:] + [len(lines)]), 1):
+        date = LISTING_DATE.match(lines[start]).group(1)
+        body = _cut_comments([ln for ln in lines[start + 1:end] if not READ_MORE.match(ln)])
+        paragraphs = _blank_line_paragraphs(body)
+        title = None
+        if len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
+            title = paragraphs.pop(0)
+        articles.append(_article(title, date, None, source, n, paragraphs))
+    return articles
+
+
+# -- archive pages -----------------------------------------------------------------------
+
+def parse_archive_page(lines: list[str], source: Path) -> list[Article]:
+    lines = _cut_comments(lines)
+    bylines = [i for i, line in enumerate(lines) if ARCHIVE_BYLINE.match(line) and i > 0]
+    articles = []
+    for n, (by, next_by) in enumerate(zip(bylines, bylines[1:] + [len(lines) + 1]), 1):
+        m = ARCHIVE_BYLINE.match(lines[by])
+        title = lines[by - 1].strip()
+        body = [m.group("rest")] + lines[by + 1:next_by - 1]
+        paragraphs = _merge_open_formulas([ln.strip() for ln in body if ln.strip()])
+        articles.append(_article(title, m.group("date"), m.group("author").strip(), source, n, paragraphs))
+    return articles
+
+
+# -- plain text articles ------------------------------------------------------------------
+
+def parse_plain_article(text: str, source: Path) -> Article:
+    lines = text.split("\n")
+    if any(not ln.strip() for ln in lines[1:-1]):
+        paragraphs = _blank_line_paragraphs(lines)
+    else:
+        paragraphs = _merge_open_formulas([ln.strip() for ln in lines if ln.strip()])
+    title = None
+    if len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
+        title = paragraphs.pop(0)
+    return _article(title, None, None, source, 1, paragraphs)
+
+
+# -- shared helpers -----------------------------------------------------------------------
+
+def _cut_comments(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if line.strip() == COMMENTS_TAIL:
+            return lines[:i]
+    return lines
+
+
+def _blank_line_paragraphs(lines: list[str]) -> list[str]:
+    paragraphs, current = [], []
+    for line in lines + [""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    return _merge_open_formulas(paragraphs)
+
+
+def _merge_open_formulas(paragraphs: list[str], max_join: int = 30) -> list[str]:
+    """Join a paragraph whose formula is left open with the following ones that close it
+    (an environment spanning lines); one that nothing closes stays as it was."""
+    out, i = [], 0
+    while i < len(paragraphs):
+        end = i + 1
+        if _has_open_formula(paragraphs[i]):
+            for j in range(i + 1, min(len(paragraphs), i + 1 + max_join)):
+                if not _has_open_formula("\n".join(paragraphs[i:j + 1])):
+                    end = j + 1
+                    break
+        out.append("\n".join(paragraphs[i:end]))
+        i = end
+    return out
+
+
+def _has_open_formula(text: str) -> bool:
+    return any(s.kind == "unterminated" for s in find_latex_spans(text))
+
+
+def _looks_like_title(text: str) -> bool:
+    return "\n" not in text and len(text) <= MAX_TITLE_CHARS and not text.rstrip().endswith(("。", "：", ":", "，", ","))
+
+
+def _looks_like_heading(text: str) -> bool:
+    return ("\n" not in text and len(text) <= MAX_HEADING_CHARS and not _PROSE_PUNCT.search(text)
+            and not find_latex_spans(text))
+
+
+def _article(title, date, author, source, index, paragraphs: list[str]) -> Article:
+    article = Article(title=title, date=date, author=author, source=source, index=index)
+    if title:
+        article.title_block = Block(HEADING, title, level=1)
+    previous = None
+    for k, para in enumerate(paragraphs):
+        if para == previous:
+            # Scraped figures repeat their caption (alt text, then caption): keep it once.
+            article.blocks[-1].kind = CAPTION
+            continue
+        spans = find_latex_spans(para)
+        if spans and len(spans) == 1 and spans[0].is_display and spans[0].text == para:
+            kind = DISPLAY_MATH
+        elif k + 1 < len(paragraphs) and _looks_like_heading(para):
+            kind = HEADING
+        else:
+            kind = PARAGRAPH
+        article.blocks.append(Block(kind, para, level=2 if kind == HEADING else 0))
+        previous = para
+    return article

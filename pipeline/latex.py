@@ -1,0 +1,143 @@
+"""Find the LaTeX spans of a paragraph, so they can be protected from the model.
+
+A regex only proposes where a span may start (`$`, `$$`, `\\(`, `\\[`, `\\begin{...}`,
+`\\$`); pylatexenc then reads exactly one node from there, in strict mode, with macro specs
+for the macros this blog uses, and decides where it ends. A candidate that pylatexenc
+cannot close, or inline `$...$` that swallows Chinese prose, is a stray `$`: it stays
+literal text, protected on its own so the model cannot drop or "fix" it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pylatexenc import macrospec
+from pylatexenc.latexwalker import (
+    LatexEnvironmentNode,
+    LatexMacroNode,
+    LatexMathNode,
+    LatexWalker,
+    LatexWalkerError,
+    get_default_latex_context_db,
+)
+
+# pylatexenc does not know these macros; without specs it gives them no arguments.
+_EXTRA_MACROS = [
+    macrospec.MacroSpec("boldsymbol", "{"),
+    macrospec.MacroSpec("style", "{{"),
+    macrospec.MacroSpec("label", "{"),
+    macrospec.MacroSpec("eqref", "{"),
+    macrospec.MacroSpec("ref", "{"),
+    macrospec.MacroSpec("text", "{"),
+    macrospec.MacroSpec("mathop", "{"),
+    macrospec.MacroSpec("operatorname", "*{"),
+    macrospec.MacroSpec("color", "{"),
+    macrospec.MacroSpec("tag", "*{"),
+]
+
+
+def _latex_context():
+    db = get_default_latex_context_db()
+    db.add_context_category("zh2en-blog-macros", macros=_EXTRA_MACROS, prepend=True)
+    return db
+
+
+_CONTEXT = _latex_context()
+
+# Where a span may begin. Order matters: `\$` before `$`, `$$` before `$`.
+_CANDIDATE = re.compile(r"\\\$|\$\$|\$|\\\(|\\\[|\\begin\{|\\[A-Za-z]+")
+_ASCII_MACRO = re.compile(r"\\[A-Za-z]+")
+# CJK prose inside inline math means the `$` pairing is wrong (prose, not a formula),
+# unless the Chinese sits inside a text-like macro argument.
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_TEXT_ARG = re.compile(r"\\(?:text|mbox|mathrm|textbf|textit|operatorname|style|tag)\s*\{[^{}]*\}")
+
+DISPLAY_ENVS = {
+    "equation", "equation*", "align", "align*", "gather", "gather*", "multline",
+    "multline*", "eqnarray", "eqnarray*", "flalign", "flalign*", "displaymath",
+}
+
+
+@dataclass(frozen=True)
+class LatexSpan:
+    start: int
+    end: int
+    text: str
+    kind: str  # inline | display | environment | macro | escaped-dollar | stray-dollar | unterminated
+
+    @property
+    def is_display(self) -> bool:
+        return self.kind in ("display", "environment")
+
+
+def _has_prose(math_body: str) -> bool:
+    return bool(_CJK.search(_TEXT_ARG.sub("", math_body)))
+
+
+def _read_node(text: str, pos: int):
+    walker = LatexWalker(text, latex_context=_CONTEXT, tolerant_parsing=False)
+    nodes, npos, nlen = walker.get_latex_nodes(pos=pos, read_max_nodes=1)
+    return nodes[0] if nodes else None
+
+
+def find_latex_spans(text: str) -> list[LatexSpan]:
+    """All LaTeX spans in `text`, in order, non-overlapping."""
+    spans: list[LatexSpan] = []
+    pos = 0
+    while (m := _CANDIDATE.search(text, pos)) is not None:
+        start, token = m.start(), m.group()
+        if token == "\\$":
+            spans.append(LatexSpan(start, m.end(), token, "escaped-dollar"))
+            pos = m.end()
+            continue
+        try:
+            node = _read_node(text, start)
+        except LatexWalkerError:
+            node = None
+        span = _span_from_node(text, start, token, node)
+        if span is None:
+            if token.startswith("$"):
+                # A `$` that opens no formula: keep it literal, protected by itself.
+                spans.append(LatexSpan(start, start + 1, "$", "stray-dollar"))
+                pos = start + 1
+            elif token in ("$$", "\\[", "\\begin{"):
+                spans.append(_unterminated(text, start))
+                pos = spans[-1].end
+            else:
+                pos = m.end()
+            continue
+        spans.append(span)
+        pos = span.end
+    return spans
+
+
+def _span_from_node(text: str, start: int, token: str, node) -> LatexSpan | None:
+    if node is None or node.pos != start:
+        return None
+    end = node.pos + node.len
+    verbatim = text[start:end]
+    if isinstance(node, LatexMathNode):
+        if node.displaytype == "inline":
+            body = verbatim[1:-1] if token == "$" else verbatim[2:-2]
+            if token == "$" and (_has_prose(body) or not body.strip()):
+                return None
+            return LatexSpan(start, end, verbatim, "inline")
+        return LatexSpan(start, end, verbatim, "display")
+    if isinstance(node, LatexMacroNode):
+        # pylatexenc reads letters of any script as the macro name (`\\cdot维度`);
+        # a TeX macro name is ASCII letters only, and prose after it is not LaTeX.
+        name_end = _ASCII_MACRO.match(text, start).end()
+        if not node.macroname.isascii():
+            return LatexSpan(start, name_end, text[start:name_end], "macro")
+        return LatexSpan(start, end, verbatim, "macro")
+    if isinstance(node, LatexEnvironmentNode):
+        kind = "environment" if node.environmentname in DISPLAY_ENVS else "inline"
+        return LatexSpan(start, end, verbatim, kind)
+    return None
+
+
+def _unterminated(text: str, start: int) -> LatexSpan:
+    """An opened display formula that never closes (e.g. a page excerpt cut mid-formula):
+    everything to the end of the paragraph is formula, kept verbatim and flagged."""
+    return LatexSpan(start, len(text), text[start:], "unterminated")

@@ -1,0 +1,87 @@
+"""A single markdown article -> Article, using markdown-it-py to find its structure.
+
+Code blocks, display math and HTML blocks are kept verbatim; headings, paragraphs, list
+items and quotes are translated, their markdown markers kept outside the model's reach.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from pipeline.models import CODE, DISPLAY_MATH, HEADING, LIST_ITEM, PARAGRAPH, Article, Block
+
+_PARSER = (
+    MarkdownIt("commonmark")
+    .use(front_matter_plugin)
+    .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    .use(amsmath_plugin)
+    .enable("table")
+)
+_VERBATIM_TOKENS = {"fence", "code_block", "html_block", "hr", "math_block", "math_block_label", "amsmath"}
+
+
+def parse_markdown_article(text: str, source: Path) -> Article:
+    lines = text.split("\n")
+    tokens = _PARSER.parse(text)
+    meta: dict = {}
+    blocks: list[Block] = []
+    containers: list[str] = []  # open list items / quotes, innermost last
+    list_markers: list[str] = []
+    for k, tok in enumerate(tokens):
+        if tok.type == "front_matter":
+            loaded = yaml.safe_load(tok.content) or {}
+            meta = loaded if isinstance(loaded, dict) else {}
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            list_markers.append(tok.markup or "-")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            list_markers.pop()
+        elif tok.type in ("list_item_open", "blockquote_open"):
+            containers.append(tok.type)
+        elif tok.type in ("list_item_close", "blockquote_close"):
+            containers.pop()
+        elif tok.type == "heading_open":
+            inline = tokens[k + 1]
+            blocks.append(Block(HEADING, inline.content, level=int(tok.tag[1:])))
+        elif tok.type == "paragraph_open":
+            inline = tokens[k + 1]
+            kind = LIST_ITEM if "list_item_open" in containers else PARAGRAPH
+            blocks.append(Block(kind, inline.content, prefix=_prefix(containers, list_markers, tok)))
+        elif tok.type == "table_open" and tok.map:
+            blocks.append(Block(CODE, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()))
+        elif tok.type in _VERBATIM_TOKENS and tok.map:
+            kind = DISPLAY_MATH if tok.type.startswith(("math", "amsmath")) else CODE
+            raw = "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()
+            blocks.append(Block(kind, raw, prefix=_prefix(containers, list_markers, tok)))
+    title = meta.get("title")
+    if title is None and blocks and blocks[0].kind == HEADING and blocks[0].level == 1:
+        title = blocks.pop(0).source
+    article = Article(title=str(title) if title else None, date=_str_or_none(meta.get("date")),
+                      author=_str_or_none(meta.get("author")), source=source, index=1, blocks=blocks)
+    if article.title:
+        article.title_block = Block(HEADING, article.title, level=1)
+    return article
+
+
+def _prefix(containers: list[str], list_markers: list[str], tok) -> str:
+    """The markdown marker that puts a block back in its list item or quote."""
+    prefix = ""
+    depth = 0
+    for c in containers:
+        if c == "blockquote_open":
+            prefix += "> "
+        else:
+            marker = list_markers[depth] if depth < len(list_markers) else "-"
+            prefix = "  " * depth + prefix if depth else prefix
+            prefix += ("1. " if marker in (".", ")") else f"{marker} ")
+            depth += 1
+    return prefix
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,110 @@
+"""The one data model every stage shares: an Article of Blocks, each cut into Segments.
+
+Stages fill in fields (protected text, translation, flags); none re-parses the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Block kinds. Only `translate` kinds go to the model; the others are kept verbatim.
+PARAGRAPH = "paragraph"
+HEADING = "heading"
+CAPTION = "caption"
+LIST_ITEM = "list_item"
+CODE = "code"            # fenced or indented code: never translated
+DISPLAY_MATH = "display_math"  # a display formula standing alone: never translated
+
+TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM}
+
+
+@dataclass
+class Span:
+    """A piece of source text the model must not touch (formula, code, URL, ...)."""
+
+    text: str
+    kind: str
+
+
+@dataclass
+class Segment:
+    """The unit sent to the model: part of one block, within the token budget."""
+
+    source: str                      # Chinese text, spans in place
+    translate: bool = True           # False: a display formula or code kept verbatim
+    spans: list[Span] = field(default_factory=list)
+    translation: str | None = None   # English with spans restored
+    flags: list[str] = field(default_factory=list)   # why this segment needs a look
+    notes: list[str] = field(default_factory=list)   # what was done to get it right
+    attempts: int = 0
+
+    @property
+    def output(self) -> str:
+        return self.source if not self.translate else (self.translation or "")
+
+
+@dataclass
+class Block:
+    kind: str
+    source: str
+    segments: list[Segment] = field(default_factory=list)
+    prefix: str = ""   # markdown marker kept verbatim, e.g. "- " or "1. "
+    level: int = 0     # heading level
+
+    @property
+    def translation(self) -> str:
+        return join_segments(self.segments)
+
+    @property
+    def flags(self) -> list[str]:
+        return [f for seg in self.segments for f in seg.flags]
+
+
+@dataclass
+class Article:
+    title: str | None
+    date: str | None
+    author: str | None
+    source: Path
+    index: int                      # position of the article in its source file (1-based)
+    blocks: list[Block] = field(default_factory=list)
+    title_block: Block | None = None
+    notices: list[str] = field(default_factory=list)  # ingest-time remarks (stray $, ...)
+
+    @property
+    def title_en(self) -> str | None:
+        return self.title_block.translation if self.title_block else None
+
+    @property
+    def all_blocks(self) -> list[Block]:
+        return ([self.title_block] if self.title_block else []) + self.blocks
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [seg for block in self.all_blocks for seg in block.segments]
+
+    @property
+    def flags(self) -> list[str]:
+        return [f for block in self.all_blocks for f in block.flags]
+
+    @property
+    def label(self) -> str:
+        return f"{self.source.name}#{self.index}" + (f" ({self.title})" if self.title else "")
+
+
+def join_segments(segments: list[Segment], display_gap: str = "\n", prose_gap: str = " ",
+                  original: bool = False) -> str:
+    """Reassemble a block: prose pieces joined by a space, display formulas on lines of
+    their own (`display_gap` is what separates them from the prose around them)."""
+    out, prev_display = "", False
+    for seg in segments:
+        text = (seg.source if original else seg.output).strip()
+        if not text:
+            continue
+        display = not seg.translate
+        if out:
+            out += display_gap if (display or prev_display) else prose_gap
+        out += text
+        prev_display = display
+    return out

@@ -1,0 +1,75 @@
+"""Render a translated Article as bilingual markdown: front matter, English title with the
+Chinese under it, then block by block the Chinese original followed by its English."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import yaml
+
+from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, LIST_ITEM, Article, Block, join_segments
+
+ZH_MARK = "<!-- zh -->"
+EN_MARK = "<!-- en -->"
+
+
+def front_matter(article: Article, model_id: str, model_sha256: str, created: datetime | None = None) -> dict:
+    created = created or datetime.now(timezone.utc)
+    return {
+        "title_en": article.title_en,
+        "title_zh": article.title,
+        "date": article.date,
+        "author": article.author,
+        "source": f"{article.source.name}#{article.index}",
+        "model": {"id": model_id, "sha256": model_sha256},
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "segments": sum(1 for s in article.segments if s.translate),
+        "flagged_segments": sum(1 for s in article.segments if s.flags),
+    }
+
+
+def render_article(article: Article, model_id: str, model_sha256: str, created: datetime | None = None) -> str:
+    meta = yaml.safe_dump(front_matter(article, model_id, model_sha256, created),
+                          allow_unicode=True, sort_keys=False, width=10_000)
+    out = [f"---\n{meta}---", ""]
+    if article.title_block:
+        out += [f"# {_one_line(article.title_en or article.title)}", "", _one_line(article.title), ""]
+        out += _flag_lines(article.title_block)
+    for block in article.blocks:
+        out += render_block(block)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_block(block: Block) -> list[str]:
+    if block.kind in (CODE, DISPLAY_MATH):
+        # Language-neutral: shown once, between the pairs, exactly as in the source.
+        return [_indent(block.source, block.prefix), ""] + _flag_lines(block)
+    zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
+    en = join_segments(block.segments, display_gap="\n\n")
+    if block.kind == HEADING:
+        hashes = "#" * max(2, min(block.level or 2, 6))
+        return [f"{hashes} {_one_line(en)}", "", _one_line(zh), ""] + _flag_lines(block)
+    if block.kind == CAPTION:
+        zh, en = f"*{zh}*", f"*{en}*"
+    lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
+    return lines + _flag_lines(block)
+
+
+def _flag_lines(block: Block) -> list[str]:
+    flags = block.flags
+    if not flags:
+        return []
+    body = "\n".join(f"> - {f}" for f in dict.fromkeys(flags))
+    return ["> [!WARNING]", "> zh2en flagged this translation:", body, ""]
+
+
+def _indent(text: str, prefix: str) -> str:
+    if not prefix:
+        return text
+    pad = " " * len(prefix) if not prefix.lstrip().startswith(">") else prefix
+    lines = text.split("\n")
+    return "\n".join([prefix + lines[0]] + [(pad + ln) if ln else ln for ln in lines[1:]])
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())

@@ -1,0 +1,76 @@
+"""Translate input paths into bilingual files: ingest, translate, render, write atomically.
+
+Each input and each article fails on its own: the others are still processed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pipeline.atomic import write_text_atomic
+from pipeline.backends.base import Backend
+from pipeline.ingest import IngestError, read_path
+from pipeline.models import Article
+from pipeline.render import render_article
+from pipeline.slugs import SlugAllocator, article_slug
+from pipeline.translate import Translator
+
+
+@dataclass
+class RunResult:
+    written: list[Path] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
+    flagged: list[tuple[str, str]] = field(default_factory=list)   # (article, flag)
+    articles: list[Article] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def load_articles(paths: list[Path], result: RunResult) -> list[Article]:
+    articles = []
+    for path in paths:
+        try:
+            articles += read_path(Path(path))
+        except IngestError as exc:
+            result.failures.append((str(path), str(exc)))
+    return articles
+
+
+def translate_paths(paths: list[Path], out_dir: Path, backend: Backend, translator: Translator | None = None,
+                    on_article: Callable[[Article, Path | None], None] | None = None) -> RunResult:
+    result = RunResult()
+    articles = load_articles(paths, result)
+    return translate_articles(articles, out_dir, backend, translator, on_article, result)
+
+
+def translate_articles(articles: list[Article], out_dir: Path, backend: Backend,
+                       translator: Translator | None = None,
+                       on_article: Callable[[Article, Path | None], None] | None = None,
+                       result: RunResult | None = None) -> RunResult:
+    started = time.perf_counter()
+    result = result or RunResult()
+    translator = translator or Translator(backend)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slugs = SlugAllocator()
+    for article in articles:
+        target = None
+        try:
+            translator.translate_article(article)
+            target = out_dir / (slugs.allocate(output_slug(article)) + ".md")
+            write_text_atomic(target, render_article(article, backend.model_id, backend.model_sha256))
+            result.written.append(target)
+            result.articles.append(article)
+            result.flagged += [(article.label, f) for f in dict.fromkeys(article.flags)]
+        except Exception as exc:  # one article's failure must not stop the batch
+            result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+        if on_article:
+            on_article(article, target)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def output_slug(article: Article) -> str:
+    first_text = next((b.translation for b in article.blocks if b.kind == "paragraph"), None)
+    return article_slug(article.title_en, first_text, f"{article.source.stem}-{article.index}")

@@ -1,0 +1,79 @@
+"""Cut a block into Segments: display formulas stand alone (never sent to the model), prose
+is split at sentence ends into chunks within a size budget (the model drops sentences from
+long inputs)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.models import TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.protect import find_protected_spans
+
+DISPLAY_KINDS = {"display", "environment", "unterminated"}
+# A sentence ends after these, plus any closing quotes/brackets that follow.
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*|(?<=[a-z0-9])\.(?=\s)|\n")
+
+DEFAULT_MAX_CHARS = 160
+
+
+def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> Article:
+    for block in article.all_blocks:
+        block.segments = segment_block(block, max_chars)
+    return article
+
+
+def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segment]:
+    if block.kind not in TRANSLATED_KINDS:
+        return [Segment(source=block.source, translate=False)]
+    segments: list[Segment] = []
+    pos = 0
+    prose_spans: list[tuple[int, int, str, str]] = []
+    for start, end, text, kind in find_protected_spans(block.source):
+        if kind in DISPLAY_KINDS:
+            segments += _prose_segments(block.source, pos, start, prose_spans, max_chars)
+            segments.append(Segment(source=text, translate=False, spans=[Span(text, kind)]))
+            if kind == "unterminated":
+                segments[-1].flags.append("formula never closes: kept verbatim")
+            pos, prose_spans = end, []
+        else:
+            prose_spans.append((start, end, text, kind))
+    segments += _prose_segments(block.source, pos, len(block.source), prose_spans, max_chars)
+    return segments
+
+
+def _prose_segments(text: str, lo: int, hi: int, spans, max_chars: int) -> list[Segment]:
+    pieces = split_sentences(text, lo, hi, spans)
+    return [_make_segment(text, a, b, spans) for a, b in pack(pieces, max_chars)
+            if text[a:b].strip()]
+
+
+def split_sentences(text: str, lo: int, hi: int, spans) -> list[tuple[int, int]]:
+    """Sentence boundaries in text[lo:hi], never inside a protected span."""
+    cuts = [lo]
+    for m in _SENTENCE_END.finditer(text, lo, hi):
+        if not any(a < m.end() <= b - 1 or a <= m.start() < b for a, b, _, _ in spans):
+            cuts.append(m.end())
+    if cuts[-1] != hi:
+        cuts.append(hi)
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def pack(pieces: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
+    """Greedily join consecutive sentences while the chunk stays within `max_chars`."""
+    chunks: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if chunks and b - chunks[-1][0] <= max_chars:
+            chunks[-1] = (chunks[-1][0], b)
+        else:
+            chunks.append((a, b))
+    return chunks
+
+
+def _make_segment(text: str, a: int, b: int, spans) -> Segment:
+    # Keep the chunk's outer whitespace out of the segment, its spans in order.
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    inside = [Span(t, k) for s, e, t, k in spans if a <= s and e <= b]
+    return Segment(source=text[a:b], spans=inside)

@@ -1,0 +1,175 @@
+"""Translate an Article's segments through a backend, checking each and retrying the ones
+that come back wrong: first whole, then in smaller pieces with the second placeholder style,
+and last piece by piece around the formulas, so no formula is ever lost. A segment that
+needed the last resort, or still fails, is flagged - never silently passed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.backends.base import Backend, TranslationRequest
+from pipeline.checks import HAN
+from pipeline.models import Article, Segment, Span
+from pipeline.protect import DEFAULT_STYLE, RETRY_STYLE, PlaceholderStyle, placeholder_problems, protect, restore
+from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
+
+_FULLWIDTH = {"，": ", ", "。": ". ", "：": ": ", "；": "; ", "！": "! ", "？": "? ", "（": " (", "）": ") ",
+              "“": '"', "”": '"', "‘": "'", "’": "'", "、": ", ", "《": '"', "》": '"', "【": "[", "】": "]"}
+
+
+@dataclass
+class Unit:
+    """A piece of a segment on its way through the model."""
+
+    source: str
+    spans: list[Span]
+    english: str | None = None
+    problems: list[str] = field(default_factory=list)
+    fragmented: bool = False   # translated piece by piece around its formulas
+
+
+class Translator:
+    def __init__(self, backend: Backend, max_chars: int = DEFAULT_MAX_CHARS, glossary=None):
+        self.backend = backend
+        self.max_chars = max_chars
+        self.glossary = glossary
+
+    def translate_article(self, article: Article) -> Article:
+        segment_article(article, self.max_chars)
+        self.translate_segments([s for s in article.segments if s.translate])
+        return article
+
+    def translate_segments(self, segments: list[Segment]) -> None:
+        units = [Unit(s.source, s.spans) for s in segments]
+        self._run(units, DEFAULT_STYLE, strict=False)
+        for seg, unit in zip(segments, units):
+            seg.attempts = 1
+        failed = [(seg, unit) for seg, unit in zip(segments, units) if unit.problems]
+        # Second try: smaller pieces, the other placeholder style, the problems named.
+        pieces = {id(seg): split_unit(unit) for seg, unit in failed}
+        flat = [p for seg, _ in failed for p in pieces[id(seg)]]
+        self._run(flat, RETRY_STYLE, strict=True)
+        # Last resort: the prose between formulas, fragment by fragment.
+        self._run_around_spans([p for p in flat if p.problems])
+        for seg, unit in zip(segments, units):
+            if not unit.problems:
+                seg.translation = unit.english
+                continue
+            parts = pieces[id(seg)]
+            seg.attempts = 3 if any(p.fragmented for p in parts) else 2
+            seg.translation = join_english([p.english or "" for p in parts])
+            seg.notes.append(f"first answer rejected ({'; '.join(unit.problems)}); "
+                             f"retried in {len(parts)} piece(s)")
+            for p in parts:
+                if p.fragmented:
+                    seg.flags.append("placeholders kept failing; translated piece by piece around "
+                                     "the formulas - check the wording")
+                    break
+            for p in parts:
+                seg.flags += [f"unresolved: {problem}" for problem in p.problems]
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _terms(self, text: str) -> tuple[tuple[str, str], ...]:
+        return tuple(self.glossary.terms_in(text)) if self.glossary else ()
+
+    def _run(self, units: list[Unit], style: PlaceholderStyle, strict: bool) -> None:
+        if not units:
+            return
+        requests = []
+        for u in units:
+            markers = tuple(style.make(n) for n in range(1, len(u.spans) + 1))
+            requests.append(TranslationRequest(
+                text=protect(u.source, u.spans, style), placeholders=markers,
+                terms=self._terms(u.source), strict=strict, notes=tuple(u.problems)))
+        replies = self.backend.translate(requests)
+        for u, reply in zip(units, replies):
+            reply = normalise_punctuation(reply)
+            problems = placeholder_problems(reply, len(u.spans), style)
+            if HAN.search(style.pattern.sub(" ", reply)):
+                problems.append("Chinese left in the English")
+            if not reply.strip():
+                problems.append("empty answer")
+            u.problems = problems
+            u.english = restore(reply, u.spans, style)
+
+    def _run_around_spans(self, units: list[Unit]) -> None:
+        fragments: list[Unit] = []
+        layout: list[list] = []
+        for u in units:
+            parts = []
+            for piece in cut_at_spans(u.source, u.spans):
+                if isinstance(piece, Span) or not HAN.search(piece):
+                    parts.append(piece)
+                else:
+                    frag = Unit(piece, [])
+                    fragments.append(frag)
+                    parts.append(frag)
+            layout.append(parts)
+        self._run(fragments, DEFAULT_STYLE, strict=True)
+        for u, parts in zip(units, layout):
+            words = []
+            for p in parts:
+                if isinstance(p, Span):
+                    words.append(p.text)
+                elif isinstance(p, Unit):
+                    words.append(p.english or "")
+                else:
+                    words.append(normalise_punctuation(p))
+            u.english = join_english(words)
+            u.problems = [q for p in parts if isinstance(p, Unit) for q in p.problems]
+            u.fragmented = True
+
+
+def split_unit(unit: Unit) -> list[Unit]:
+    """The sentences of a unit, each with its own spans (one piece if it is one sentence)."""
+    from pipeline.segmenting import split_sentences
+
+    located = locate_spans(unit.source, unit.spans)
+    out = []
+    for a, b in split_sentences(unit.source, 0, len(unit.source), located):
+        text = unit.source[a:b]
+        if text.strip():
+            out.append(Unit(text.strip(), [Span(t, k) for s, e, t, k in located if a <= s and e <= b]))
+    return out or [Unit(unit.source, unit.spans)]
+
+
+def locate_spans(text: str, spans: list[Span]) -> list[tuple[int, int, str, str]]:
+    located, pos = [], 0
+    for span in spans:
+        at = text.index(span.text, pos)
+        located.append((at, at + len(span.text), span.text, span.kind))
+        pos = at + len(span.text)
+    return located
+
+
+def cut_at_spans(text: str, spans: list[Span]) -> list:
+    out, pos = [], 0
+    for start, end, _, _ in locate_spans(text, spans):
+        if text[pos:start]:
+            out.append(text[pos:start])
+        out.append(next(s for s in spans if s.text == text[start:end]))
+        pos = end
+    if text[pos:]:
+        out.append(text[pos:])
+    return out
+
+
+def normalise_punctuation(text: str) -> str:
+    for zh, en in _FULLWIDTH.items():
+        text = text.replace(zh, en)
+    return re.sub(r"[ \t]+", " ", text).replace(" ,", ",").replace(" .", ".").strip()
+
+
+def join_english(parts: list[str]) -> str:
+    """Join English pieces with single spaces; only the seams are touched, never the
+    inside of a piece (a restored formula must stay byte-identical)."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if out and not part.startswith((",", ".", ";", ":", "!", "?", ")")):
+            out += " "
+        out += part
+    return out

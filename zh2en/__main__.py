@@ -1,0 +1,3 @@
+from zh2en.cli import main
+
+main()
