@@ -169,6 +169,11 @@ def _looks_like_heading(text: str) -> bool:
             and not find_latex_spans(text))
 
 
+def _is_display_formula(text: str) -> bool:
+    spans = find_latex_spans(text)
+    return len(spans) == 1 and spans[0].is_display and spans[0].text == text
+
+
 def _article(title, date, author, source, index, paragraphs: list[str]) -> Article:
     article = Article(title=title, date=date, author=author, source=source, index=index)
     if title:
@@ -179,10 +184,9 @@ def _article(title, date, author, source, index, paragraphs: list[str]) -> Artic
             # Scraped figures repeat their caption (alt text, then caption): keep it once.
             article.blocks[-1].kind = CAPTION
             continue
-        spans = find_latex_spans(para)
-        if spans and len(spans) == 1 and spans[0].is_display and spans[0].text == para:
+        if _is_display_formula(para):
             kind = DISPLAY_MATH
-        elif k + 1 < len(paragraphs) and _looks_like_heading(para):
+        elif k + 1 < len(paragraphs) and _looks_like_heading(para) and not _is_display_formula(paragraphs[k + 1]):
             kind = HEADING
         else:
             kind = PARAGRAPH

@@ -97,13 +97,13 @@ def find_latex_spans(text: str) -> list[LatexSpan]:
             node = None
         span = _span_from_node(text, start, token, node)
         if span is None:
-            if token.startswith("$"):
+            if token in ("$$", "\\[", "\\begin{"):
+                spans.append(_unterminated(text, start))
+                pos = spans[-1].end
+            elif token == "$":
                 # A `$` that opens no formula: keep it literal, protected by itself.
                 spans.append(LatexSpan(start, start + 1, "$", "stray-dollar"))
                 pos = start + 1
-            elif token in ("$$", "\\[", "\\begin{"):
-                spans.append(_unterminated(text, start))
-                pos = spans[-1].end
             else:
                 pos = m.end()
             continue

@@ -33,7 +33,8 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
                           allow_unicode=True, sort_keys=False, width=10_000)
     out = [f"---\n{meta}---", ""]
     if article.title_block:
-        out += [f"# {_one_line(article.title_en or article.title)}", "", _one_line(article.title), ""]
+        title_en = _heading_text(article.title_en or article.title, article.title)
+        out += [f"# {title_en}", "", _one_line(article.title), ""]
         out += _flag_lines(article.title_block)
     for block in article.blocks:
         out += render_block(block)
@@ -48,7 +49,7 @@ def render_block(block: Block) -> list[str]:
     en = join_segments(block.segments, display_gap="\n\n")
     if block.kind == HEADING:
         hashes = "#" * max(2, min(block.level or 2, 6))
-        return [f"{hashes} {_one_line(en)}", "", _one_line(zh), ""] + _flag_lines(block)
+        return [f"{hashes} {_heading_text(en, zh)}", "", _one_line(zh), ""] + _flag_lines(block)
     if block.kind == CAPTION:
         zh, en = f"*{zh}*", f"*{en}*"
     lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
@@ -69,6 +70,14 @@ def _indent(text: str, prefix: str) -> str:
     pad = " " * len(prefix) if not prefix.lstrip().startswith(">") else prefix
     lines = text.split("\n")
     return "\n".join([prefix + lines[0]] + [(pad + ln) if ln else ln for ln in lines[1:]])
+
+
+def _heading_text(english: str | None, chinese: str | None) -> str:
+    """One line; the full stop a model adds to a title that has none is dropped."""
+    text = _one_line(english)
+    if text.endswith(".") and not (chinese or "").rstrip().endswith(("。", ".")):
+        text = text[:-1]
+    return text
 
 
 def _one_line(text: str | None) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.models import TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.latex import find_latex_spans
+from pipeline.models import DISPLAY_MATH, TRANSLATED_KINDS, Article, Block, Segment, Span
 from pipeline.protect import find_protected_spans
 
 DISPLAY_KINDS = {"display", "environment", "unterminated"}
@@ -24,7 +25,8 @@ def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> Art
 
 def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segment]:
     if block.kind not in TRANSLATED_KINDS:
-        return [Segment(source=block.source, translate=False)]
+        spans = [Span(s.text, s.kind) for s in find_latex_spans(block.source)] if block.kind == DISPLAY_MATH else []
+        return [Segment(source=block.source, translate=False, spans=spans)]
     segments: list[Segment] = []
     pos = 0
     prose_spans: list[tuple[int, int, str, str]] = []

@@ -40,9 +40,12 @@ class MarianBackend:
         for i in range(0, len(batch), self.batch_size):
             texts = [r.text for r in batch[i:i + self.batch_size]]
             enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True)
+            # English needs a few tokens per source token; the decoder's position table is
+            # the hard limit (going past it is an index error inside the model).
+            limit = min(self.max_new_tokens, 3 * enc["input_ids"].shape[1] + 16,
+                        self.model.config.max_position_embeddings - 1)
             with self._torch.inference_mode():
-                generated = self.model.generate(**enc, num_beams=1, do_sample=False,
-                                                max_new_tokens=self.max_new_tokens)
+                generated = self.model.generate(**enc, num_beams=1, do_sample=False, max_new_tokens=limit)
             out += self.tokenizer.batch_decode(generated, skip_special_tokens=True)
         return out
 

@@ -1,0 +1,31 @@
+"""CLI behaviour that needs no model: bad input gives one clear line and a non-zero exit."""
+
+import subprocess
+import sys
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "zh2en", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_missing_path_is_one_line_and_exit_1(tmp_path):
+    proc = run("translate", str(tmp_path / "absent.txt"), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"zh2en: error: {tmp_path / 'absent.txt'}: no such file or folder"
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_backend_and_missing_marian_folder(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("中文段落。\n", encoding="utf-8")
+    proc = run("translate", str(src), "--backend", "nope")
+    assert proc.returncode == 2 and "unknown backend 'nope'" in proc.stderr
+    proc = run("translate", str(src), "--backend", "marian", "-o", str(tmp_path / "o"))
+    assert proc.returncode == 1 and "--model-dir" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_gguf_is_a_clear_error(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("中文段落。\n", encoding="utf-8")
+    proc = run("translate", str(src), "--model", str(tmp_path / "none.gguf"), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 1 and "none.gguf does not exist" in proc.stderr

@@ -1,0 +1,45 @@
+"""The real packaged model (Qwen2.5-Coder-1.5B, llama.cpp): few, short tests."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.checks import english_of_article_residue, formula_integrity
+from pipeline.ingest import parse_text
+from pipeline.translate import Translator
+
+pytestmark = pytest.mark.model
+
+TWO_PARAGRAPHS = (
+    "梯度裁剪\n\n"
+    "我们知道,梯度裁剪是让训练更加平稳的常用技巧,其中$\\tau$是裁剪阈值。\n\n"
+    "假设预训练参数为$W_0 \\in \\mathbb{R}^{n\\times m}$,那么增量也是一个$n\\times m$矩阵。\n"
+)
+
+
+def test_two_paragraphs_formulas_intact_and_no_chinese_left(llama_backend):
+    [article] = parse_text(TWO_PARAGRAPHS, Path("two.txt"))
+    Translator(llama_backend).translate_article(article)
+    assert formula_integrity(article).ok, formula_integrity(article).detail
+    assert english_of_article_residue(article).ok, english_of_article_residue(article).detail
+    english = " ".join(b.translation for b in article.blocks)
+    for span in ("$\\tau$", "$W_0 \\in \\mathbb{R}^{n\\times m}$", "$n\\times m$"):
+        assert english.count(span) == 1
+    assert "clip" in article.title_en.lower()
+
+
+def test_cli_writes_a_bilingual_file(tmp_path):
+    source = tmp_path / "one.txt"
+    source.write_text("设$x$为输入向量,则输出为$Wx$。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "zh2en", "translate", str(source), "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    [written] = list(out.glob("*.md"))
+    assert proc.stdout.strip() == str(written)
+    text = written.read_text(encoding="utf-8")
+    english = text.split("<!-- en -->", 1)[1]
+    assert "$x$" in english and "$Wx$" in english
+    assert "wrote 1 file(s)" in proc.stderr and " s (" in proc.stderr

@@ -1,0 +1,37 @@
+"""Cutting blocks into segments: display formulas apart, prose in sentence chunks."""
+
+from pathlib import Path
+
+from pipeline.ingest import parse_text
+from pipeline.models import Block
+from pipeline.segmenting import segment_article, segment_block
+
+
+def test_display_formulas_are_never_sent_to_the_model():
+    block = Block("paragraph", "那么可以算得\n\\begin{equation}a=b\\end{equation}\n其中$a$是常数。")
+    segs = segment_block(block)
+    assert [(s.translate, s.source) for s in segs] == [
+        (True, "那么可以算得"), (False, "\\begin{equation}a=b\\end{equation}"), (True, "其中$a$是常数。")]
+    assert [sp.text for sp in segs[2].spans] == ["$a$"]
+
+
+def test_long_paragraphs_split_at_sentence_ends_within_budget(seed_articles):
+    for article in seed_articles:
+        segment_article(article, max_chars=80)
+        for block in article.blocks:
+            prose = [s for s in block.segments if s.translate]
+            for seg in prose:
+                # a chunk over budget is a single sentence that cannot be cut further
+                if len(seg.source) > 80:
+                    assert seg.source.count("。") <= 1, seg.source
+            # nothing lost: the chunks put back together give the block's text
+            joined = "".join(s.source for s in block.segments).replace("\n", "")
+            assert joined == block.source.replace("\n", "").replace(" ", "") or \
+                joined.replace(" ", "") == block.source.replace("\n", "").replace(" ", "")
+
+
+def test_sentence_cuts_never_fall_inside_a_formula():
+    [article] = parse_text("标题\n\n第一句$a;b$结束。第二句$c$。\n", Path("x.txt"))
+    segment_article(article, max_chars=5)
+    prose = [s.source for s in article.segments if s.translate][1:]
+    assert prose == ["第一句$a;b$结束。", "第二句$c$。"]
