@@ -38,6 +38,7 @@ class Segment:
     flags: list[str] = field(default_factory=list)   # why this segment needs a look
     notes: list[str] = field(default_factory=list)   # what was done to get it right
     attempts: int = 0
+    terms: tuple[tuple[str, str], ...] = ()  # glossary (zh, en) pairs found in the source
 
     @property
     def output(self) -> str:

@@ -41,6 +41,8 @@ class Translator:
         return article
 
     def translate_segments(self, segments: list[Segment]) -> None:
+        if not segments:
+            return
         units = [Unit(s.source, s.spans) for s in segments]
         self._run(units, DEFAULT_STYLE, strict=False)
         for seg, unit in zip(segments, units):
@@ -68,6 +70,31 @@ class Translator:
                     break
             for p in parts:
                 seg.flags += [f"unresolved: {problem}" for problem in p.problems]
+        if self.glossary:
+            self._enforce_terms(segments)
+
+    def _enforce_terms(self, segments: list[Segment]) -> None:
+        """One stricter retry, naming the missing terms, for segments that did not render a
+        glossary term; accepted only if it keeps the placeholders and misses fewer terms."""
+        todo = []
+        for seg in segments:
+            seg.terms = self._terms(protect(seg.source, seg.spans))
+            missing = self.glossary.missing(seg.terms, seg.translation or "")
+            if missing and seg.flags:  # already under a warning: name the terms, no retry
+                seg.flags += [f"glossary: {zh} not rendered as '{en}'" for zh, en in missing]
+            elif missing:
+                todo.append((seg, missing))
+        retries = [Unit(seg.source, seg.spans, problems=[
+            "these terms were not translated as required: "
+            + ", ".join(f"{zh} = {en}" for zh, en in missing)]) for seg, missing in todo]
+        self._run(retries, DEFAULT_STYLE, strict=True)
+        for (seg, missing), unit in zip(todo, retries):
+            still = self.glossary.missing(seg.terms, unit.english or "")
+            if not unit.problems and len(still) < len(missing):
+                seg.translation, seg.attempts = unit.english, seg.attempts + 1
+                seg.notes.append(f"retried for glossary terms: {', '.join(zh for zh, _ in missing)}")
+                missing = still
+            seg.flags += [f"glossary: {zh} not rendered as '{en}'" for zh, en in missing]
 
     # -- internals -------------------------------------------------------------------------
 
@@ -80,9 +107,10 @@ class Translator:
         requests = []
         for u in units:
             markers = tuple(style.make(n) for n in range(1, len(u.spans) + 1))
+            text = protect(u.source, u.spans, style)
             requests.append(TranslationRequest(
-                text=protect(u.source, u.spans, style), placeholders=markers,
-                terms=self._terms(u.source), strict=strict, notes=tuple(u.problems)))
+                text=text, placeholders=markers, terms=self._terms(text), strict=strict,
+                notes=tuple(u.problems)))
         replies = self.backend.translate(requests)
         for u, reply in zip(units, replies):
             reply = normalise_punctuation(reply)

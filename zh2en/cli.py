@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.backends import BACKENDS, create_backend
+from pipeline.glossary import Glossary, GlossaryError
 from pipeline.model_store import ModelUnavailable
 from pipeline.runner import RunResult, load_articles, translate_articles
 from pipeline.segmenting import DEFAULT_MAX_CHARS
@@ -46,6 +47,9 @@ def translate(
         None, "--model-dir", "--model",
         help="llama: a chat GGUF file (default: the packaged Qwen2.5-Coder-1.5B); marian: a MarianMT folder."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=20, help="Largest chunk sent to the model."),
+    glossaries: Optional[list[Path]] = typer.Option(
+        None, "--glossary", "-g", help="Extra glossary (TSV zh/en/note, or BabelDOC CSV); overrides built-in terms."),
+    use_glossary: bool = typer.Option(True, "--glossary-terms/--no-glossary", help="Use the technical glossary."),
 ) -> None:
     """Translate articles into bilingual markdown files, one per article."""
     if backend not in BACKENDS:
@@ -57,6 +61,10 @@ def translate(
     inputs = [p for p in inputs if p.exists()]
     if not inputs:
         raise typer.Exit(1)
+    try:
+        glossary = Glossary.default(glossaries or []) if use_glossary else None
+    except GlossaryError as exc:
+        fail(str(exc))
     result = RunResult()
     articles = load_articles(inputs, result)
     if articles:
@@ -65,7 +73,7 @@ def translate(
         except ModelUnavailable as exc:
             fail(str(exc))
         try:
-            _run_with_progress(articles, output, model, max_chars, result)
+            _run_with_progress(articles, output, Translator(model, max_chars, glossary), result)
         finally:
             model.close()
     for path in result.written:
@@ -81,8 +89,8 @@ def translate(
         raise typer.Exit(1)
 
 
-def _run_with_progress(articles, output, model, max_chars, result) -> None:
-    translator = Translator(model, max_chars=max_chars)
+def _run_with_progress(articles, output, translator, result) -> None:
+    model = translator.backend
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("translating", total=len(articles))
