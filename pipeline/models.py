@@ -39,6 +39,7 @@ class Segment:
     notes: list[str] = field(default_factory=list)   # what was done to get it right
     attempts: int = 0
     terms: tuple[tuple[str, str], ...] = ()  # glossary (zh, en) pairs found in the source
+    qa: list = field(default_factory=list)   # CheckResults of the finished translation
 
     @property
     def output(self) -> str:

@@ -13,9 +13,10 @@ ZH_MARK = "<!-- zh -->"
 EN_MARK = "<!-- en -->"
 
 
-def front_matter(article: Article, model_id: str, model_sha256: str, created: datetime | None = None) -> dict:
+def front_matter(article: Article, model_id: str, model_sha256: str, created: datetime | None = None,
+                 qa: str | None = None) -> dict:
     created = created or datetime.now(timezone.utc)
-    return {
+    meta = {
         "title_en": article.title_en,
         "title_zh": article.title,
         "date": article.date,
@@ -26,10 +27,14 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
         "segments": sum(1 for s in article.segments if s.translate),
         "flagged_segments": sum(1 for s in article.segments if s.flags),
     }
+    if qa:
+        meta["qa"] = qa
+    return meta
 
 
-def render_article(article: Article, model_id: str, model_sha256: str, created: datetime | None = None) -> str:
-    meta = yaml.safe_dump(front_matter(article, model_id, model_sha256, created),
+def render_article(article: Article, model_id: str, model_sha256: str, created: datetime | None = None,
+                   qa: str | None = None) -> str:
+    meta = yaml.safe_dump(front_matter(article, model_id, model_sha256, created, qa),
                           allow_unicode=True, sort_keys=False, width=10_000)
     out = [f"---\n{meta}---", ""]
     if article.title_block:

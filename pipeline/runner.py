@@ -5,6 +5,7 @@ Each input and each article fails on its own: the others are still processed.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,9 @@ from pipeline.atomic import write_text_atomic
 from pipeline.backends.base import Backend
 from pipeline.ingest import IngestError, read_path
 from pipeline.models import Article
+from pipeline.qa import assess_article, qa_line, segment_details
 from pipeline.render import render_article
+from pipeline.report import write_run_report
 from pipeline.slugs import SlugAllocator, article_slug
 from pipeline.translate import Translator
 
@@ -25,6 +28,7 @@ class RunResult:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
     flagged: list[tuple[str, str]] = field(default_factory=list)   # (article, flag)
     articles: list[Article] = field(default_factory=list)
+    summaries: list[dict] = field(default_factory=list)  # per-article QA
     seconds: float = 0.0
 
 
@@ -58,8 +62,14 @@ def translate_articles(articles: list[Article], out_dir: Path, backend: Backend,
         target = None
         try:
             translator.translate_article(article)
+            summary = assess_article(article, translator.glossary, translator.qa)
             target = out_dir / (slugs.allocate(output_slug(article)) + ".md")
-            write_text_atomic(target, render_article(article, backend.model_id, backend.model_sha256))
+            summary["file"] = target.name
+            write_text_atomic(target, render_article(article, backend.model_id, backend.model_sha256,
+                                                     qa=qa_line(summary)))
+            qa_json = {**summary, "segments_detail": segment_details(article)}
+            write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
+            result.summaries.append(summary)
             result.written.append(target)
             result.articles.append(article)
             result.flagged += [(article.label, f) for f in dict.fromkeys(article.flags)]
@@ -68,6 +78,8 @@ def translate_articles(articles: list[Article], out_dir: Path, backend: Backend,
         if on_article:
             on_article(article, target)
     result.seconds = time.perf_counter() - started
+    if articles:
+        write_run_report(out_dir, result.summaries, result.failures, result.seconds, backend.model_id)
     return result
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pipeline.backends.base import Backend, TranslationRequest
 from pipeline.checks import HAN
 from pipeline.models import Article, Segment, Span
+from pipeline.qa import QAConfig, strip_spans, structural_problems
 from pipeline.protect import DEFAULT_STYLE, RETRY_STYLE, PlaceholderStyle, placeholder_problems, protect, restore
 from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
 
@@ -30,8 +31,10 @@ class Unit:
 
 
 class Translator:
-    def __init__(self, backend: Backend, max_chars: int = DEFAULT_MAX_CHARS, glossary=None):
+    def __init__(self, backend: Backend, max_chars: int = DEFAULT_MAX_CHARS, glossary=None,
+                 qa: QAConfig = QAConfig()):
         self.backend = backend
+        self.qa = qa
         self.max_chars = max_chars
         self.glossary = glossary
 
@@ -59,17 +62,18 @@ class Translator:
                 seg.translation = unit.english
                 continue
             parts = pieces[id(seg)]
-            seg.attempts = 3 if any(p.fragmented for p in parts) else 2
+            seg.attempts = 3 if any(p.fragmented or p.problems for p in parts) else 2
             seg.translation = join_english([p.english or "" for p in parts])
             seg.notes.append(f"first answer rejected ({'; '.join(unit.problems)}); "
                              f"retried in {len(parts)} piece(s)")
             for p in parts:
                 if p.fragmented:
-                    seg.flags.append("placeholders kept failing; translated piece by piece around "
+                    seg.flags.append("retries failed; translated piece by piece around "
                                      "the formulas - check the wording")
                     break
-            for p in parts:
-                seg.flags += [f"unresolved: {problem}" for problem in p.problems]
+            unresolved = [q for p in parts for q in p.problems]
+            if unresolved:  # the QA checks flag what is still wrong; here we record why
+                seg.notes.append(f"still wrong after retries: {'; '.join(unresolved)}")
         if self.glossary:
             self._enforce_terms(segments)
 
@@ -80,9 +84,7 @@ class Translator:
         for seg in segments:
             seg.terms = self._terms(protect(seg.source, seg.spans))
             missing = self.glossary.missing(seg.terms, seg.translation or "")
-            if missing and seg.flags:  # already under a warning: name the terms, no retry
-                seg.flags += [f"glossary: {zh} not rendered as '{en}'" for zh, en in missing]
-            elif missing:
+            if missing and not seg.flags:  # a flagged segment gets no further retries
                 todo.append((seg, missing))
         retries = [Unit(seg.source, seg.spans, problems=[
             "these terms were not translated as required: "
@@ -93,8 +95,6 @@ class Translator:
             if not unit.problems and len(still) < len(missing):
                 seg.translation, seg.attempts = unit.english, seg.attempts + 1
                 seg.notes.append(f"retried for glossary terms: {', '.join(zh for zh, _ in missing)}")
-                missing = still
-            seg.flags += [f"glossary: {zh} not rendered as '{en}'" for zh, en in missing]
 
     # -- internals -------------------------------------------------------------------------
 
@@ -115,10 +115,11 @@ class Translator:
         for u, reply in zip(units, replies):
             reply = normalise_punctuation(reply)
             problems = placeholder_problems(reply, len(u.spans), style)
-            if HAN.search(style.pattern.sub(" ", reply)):
-                problems.append("Chinese left in the English")
-            if not reply.strip():
-                problems.append("empty answer")
+            english = style.pattern.sub(" ", reply)
+            residue = HAN.findall(english)
+            if residue:
+                problems.append(f"Chinese left in the English: {''.join(dict.fromkeys(residue))[:20]}")
+            problems += structural_problems(strip_spans(u.source, u.spans), english, self.qa)
             u.problems = problems
             u.english = restore(reply, u.spans, style)
 
@@ -147,7 +148,7 @@ class Translator:
                     words.append(normalise_punctuation(p))
             u.english = join_english(words)
             u.problems = [q for p in parts if isinstance(p, Unit) for q in p.problems]
-            u.fragmented = True
+            u.fragmented = bool(u.spans)
 
 
 def split_unit(unit: Unit) -> list[Unit]:

@@ -11,6 +11,7 @@ from pipeline.backends import TranslationRequest, create_backend
 from pipeline.checks import formula_integrity
 from pipeline.ingest import parse_text
 from pipeline.model_store import ModelUnavailable
+from pipeline.qa import assess_article
 from pipeline.translate import Translator
 from tiny_marian import build_tiny_marian
 
@@ -39,7 +40,8 @@ def test_formulas_survive_a_model_that_garbles_everything(tiny_model_dir):
                            "那么\n\\begin{equation}y=Wx\\end{equation}\n成立。\n", Path("t.txt"))
     backend = create_backend("marian", model_path=tiny_model_dir)
     Translator(backend).translate_article(article)
-    assert formula_integrity(article).ok
+    summary = assess_article(article)
+    assert formula_integrity(article).ok and summary["formula_integrity"] == 100.0
     # garbage output is never passed silently: every garbled segment is flagged
     assert article.flags and all(seg.flags for seg in article.segments if seg.translate)
 

@@ -14,11 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.glossary import Glossary, GlossaryError
 from pipeline.model_store import ModelUnavailable
+from pipeline.report import aggregate
 from pipeline.runner import RunResult, load_articles, translate_articles
 from pipeline.segmenting import DEFAULT_MAX_CHARS
 from pipeline.translate import Translator
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Offline Chinese→English translation of technical articles, formulas intact.")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -82,9 +83,12 @@ def translate(
         err.print(f"zh2en: flagged: {label}: {flag}", markup=False)
     for label, reason in result.failures:
         err.print(f"zh2en: error: {reason if reason.startswith(label) else f'{label}: {reason}'}", markup=False)
-    n_flagged = sum(1 for a in result.articles for s in a.segments if s.flags)
-    err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s "
-              f"({n_flagged} flagged segment(s), {len(result.failures)} failure(s))", markup=False)
+    totals = aggregate(result.summaries)
+    err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s: "
+              f"formulas intact {totals['formula_integrity']}% of {totals['formula_spans']}, "
+              f"glossary {totals['glossary_adherence']}% of {totals['glossary_terms']}, "
+              f"{totals['residue_segments']} segment(s) with Chinese left, "
+              f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s)", markup=False)
     if result.failures or missing:
         raise typer.Exit(1)
 
@@ -104,6 +108,9 @@ def main() -> None:  # console-script entry point
     except KeyboardInterrupt:
         err.print("zh2en: interrupted", markup=False)
         sys.exit(130)
+    except Exception as exc:  # a user sees one line, never a traceback
+        err.print(f"zh2en: error: {type(exc).__name__}: {exc}", markup=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""The run report: output/report.json and output/report.md aggregating every article's QA."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.atomic import write_text_atomic
+
+
+def aggregate(summaries: list[dict]) -> dict:
+    spans = sum(s["formula_spans"] for s in summaries)
+    terms = sum(s["glossary_terms"] for s in summaries)
+    spans_ok = sum(s["formula_spans"] * s["formula_integrity"] / 100 for s in summaries)
+    terms_ok = sum(s["glossary_terms"] * s["glossary_adherence"] / 100 for s in summaries)
+    return {
+        "articles": len(summaries),
+        "segments": sum(s["segments"] for s in summaries),
+        "flagged_segments": sum(s["flagged"] for s in summaries),
+        "formula_spans": spans,
+        "formula_integrity": round(100 * spans_ok / spans, 2) if spans else 100.0,
+        "glossary_terms": terms,
+        "glossary_adherence": round(100 * terms_ok / terms, 2) if terms else 100.0,
+        "residue_segments": sum(s["residue_segments"] for s in summaries),
+    }
+
+
+def write_run_report(out_dir: Path, summaries: list[dict], failures: list[tuple[str, str]],
+                     seconds: float, model_id: str) -> dict:
+    totals = aggregate(summaries)
+    report = {"model": model_id, "seconds": round(seconds, 1), "totals": totals,
+              "articles": summaries, "failures": [{"input": i, "reason": r} for i, r in failures]}
+    write_text_atomic(out_dir / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    lines = [
+        "# zh2en run report", "",
+        f"Model `{model_id}`; {totals['articles']} article(s), {totals['segments']} segment(s) in {seconds:.1f} s.", "",
+        "| formula integrity | glossary adherence | segments with Chinese left | flagged segments | failures |",
+        "|---|---|---|---|---|",
+        f"| {totals['formula_integrity']}% of {totals['formula_spans']} | {totals['glossary_adherence']}% of "
+        f"{totals['glossary_terms']} | {totals['residue_segments']} | {totals['flagged_segments']} | {len(failures)} |",
+        "", "| article | file | segments | flagged | formulas | glossary | failed checks |", "|---|---|---|---|---|---|---|",
+    ]
+    for s in summaries:
+        checks = ", ".join(f"{k} ×{v}" for k, v in s["failed_checks"].items()) or "-"
+        lines.append(f"| {s['article']} | {s.get('file', '')} | {s['segments']} | {s['flagged']} | "
+                     f"{s['formula_integrity']}% | {s['glossary_adherence']}% | {checks} |")
+    for i, r in failures:
+        lines.append(f"\n- failed: `{i}`: {r}")
+    write_text_atomic(out_dir / "report.md", "\n".join(lines) + "\n")
+    return report
