@@ -22,6 +22,10 @@ Chinese: 设{v1}为学习率,那么更新量{v2}满足{v3}。
 English: Let {v1} be the learning rate; then the update {v2} satisfies {v3}."""
 
 
+# The baseline of `zh2en eval --baseline`: what a user would type without this project.
+PLAIN_SYSTEM_PROMPT = "Translate the user's Chinese text into English. Output only the translation."
+
+
 def user_message(request: TranslationRequest) -> str:
     lines = []
     if request.terms:

@@ -29,3 +29,11 @@ def test_missing_gguf_is_a_clear_error(tmp_path):
     src.write_text("中文段落。\n", encoding="utf-8")
     proc = run("translate", str(src), "--model", str(tmp_path / "none.gguf"), "-o", str(tmp_path / "o"))
     assert proc.returncode == 1 and "none.gguf does not exist" in proc.stderr
+
+
+def test_eval_rejects_unpaired_files(tmp_path):
+    src, ref = tmp_path / "a.zh", tmp_path / "a.en"
+    src.write_text("一\n二\n", encoding="utf-8")
+    ref.write_text("one\n", encoding="utf-8")
+    proc = run("eval", "--src", str(src), "--ref", str(ref))
+    assert proc.returncode == 1 and "must pair line by line" in proc.stderr

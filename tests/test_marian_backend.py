@@ -51,3 +51,16 @@ def test_marian_needs_a_real_model_folder(tmp_path):
         create_backend("marian", model_path=None)
     with pytest.raises(ModelUnavailable, match="missing config.json"):
         create_backend("marian", model_path=tmp_path)
+
+
+def test_eval_scores_pipeline_and_baseline(tiny_model_dir, seeds_dir):
+    from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
+
+    dev = seeds_dir.parent / "eval" / "dev"
+    lines, refs = read_parallel(dev / "d2l-dev.zh", dev / "d2l-dev.en", limit=3)
+    backend = create_backend("marian", model_path=tiny_model_dir)
+    ours = evaluate_pipeline(lines, refs, Translator(backend))
+    base = evaluate_baseline(lines, refs, backend)
+    assert ours.formula_integrity == 100.0 and 0 <= ours.chrf <= 100 and 0 <= base.chrf <= 100
+    assert "nc:6" in ours.chrf_signature and "tok:13a" in ours.bleu_signature
+    assert "pipeline - baseline" in format_table([ours, base], "d2l")

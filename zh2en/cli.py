@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.backends import BACKENDS, create_backend
+from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
 from pipeline.glossary import Glossary, GlossaryError
 from pipeline.model_store import ModelUnavailable
 from pipeline.report import aggregate
@@ -53,7 +54,7 @@ def translate(
     use_glossary: bool = typer.Option(True, "--glossary-terms/--no-glossary", help="Use the technical glossary."),
 ) -> None:
     """Translate articles into bilingual markdown files, one per article."""
-    if backend not in BACKENDS:
+    if backend not in BACKENDS:  # before any work: a typo should not cost a model load
         fail(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", 2)
     inputs = list(paths) if paths else [sample_page()]
     missing = [p for p in inputs if not p.exists()]
@@ -62,17 +63,11 @@ def translate(
     inputs = [p for p in inputs if p.exists()]
     if not inputs:
         raise typer.Exit(1)
-    try:
-        glossary = Glossary.default(glossaries or []) if use_glossary else None
-    except GlossaryError as exc:
-        fail(str(exc))
+    glossary = _load_glossary(use_glossary, glossaries)
     result = RunResult()
     articles = load_articles(inputs, result)
     if articles:
-        try:
-            model = create_backend(backend, model_path=model_dir)
-        except ModelUnavailable as exc:
-            fail(str(exc))
+        model = _open_backend(backend, model_dir)
         try:
             _run_with_progress(articles, output, Translator(model, max_chars, glossary), result)
         finally:
@@ -91,6 +86,56 @@ def translate(
               f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s)", markup=False)
     if result.failures or missing:
         raise typer.Exit(1)
+
+
+def _load_glossary(use: bool, extra: list[Path] | None) -> Glossary | None:
+    try:
+        return Glossary.default(extra or []) if use else None
+    except GlossaryError as exc:
+        fail(str(exc))
+
+
+def _open_backend(name: str, model_path: Path | None):
+    if name not in BACKENDS:
+        fail(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}", 2)
+    try:
+        return create_backend(name, model_path=model_path)
+    except ModelUnavailable as exc:
+        fail(str(exc))
+
+
+@app.command("eval")
+def eval_command(
+    src: Path = typer.Option(..., "--src", help="Chinese source, one segment per line."),
+    ref: Path = typer.Option(..., "--ref", help="English reference, line by line with --src."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N lines."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also score the same model with a plain prompt."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+    glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
+) -> None:
+    """Score the pipeline (BLEU, chrF, QA aggregates) on parallel text with references."""
+    for path in (src, ref):
+        if not path.is_file():
+            fail(f"{path}: no such file")
+    try:
+        lines, refs = read_parallel(src, ref, limit)
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(str(exc))
+    glossary = _load_glossary(True, glossaries)
+    model = _open_backend(backend, model_dir)
+    try:
+        results = [evaluate_pipeline(lines, refs, Translator(model, glossary=glossary))]
+        if baseline:
+            results.append(evaluate_baseline(lines, refs, model))
+    finally:
+        model.close()
+    if as_json:
+        out.print_json(data={"src": str(src), "ref": str(ref), "lines": len(lines), "model": model.model_id,
+                             "systems": [r.as_dict() for r in results]})
+    else:
+        out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
 
 
 def _run_with_progress(articles, output, translator, result) -> None:

@@ -23,5 +23,9 @@ class Backend(Protocol):
         """English for each request, in order."""
         ...
 
+    def translate_plain(self, texts: list[str]) -> list[str]:
+        """The model used naively (the `zh2en eval --baseline` system)."""
+        ...
+
     def close(self) -> None:
         ...

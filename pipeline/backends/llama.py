@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.backends.base import TranslationRequest
 from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, ensure_packaged_model, sha256_of
-from pipeline.prompts import SYSTEM_PROMPT, clean_reply, user_message
+from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
 
 DEFAULT_SLOTS = 4          # measured in DESIGN.md: 4 slots on 2 threads beat 1 and 8
 CTX_PER_SLOT = 2048
@@ -71,6 +71,10 @@ class LlamaBackend:
             return clean_reply(self.complete(SYSTEM_PROMPT, user_message(req)))
 
         return list(self._pool.map(one, batch))
+
+    def translate_plain(self, texts: list[str]) -> list[str]:
+        """The same model with a plain prompt: no placeholders, glossary or retries."""
+        return list(self._pool.map(lambda t: clean_reply(self.complete(PLAIN_SYSTEM_PROMPT, t)), texts))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -49,5 +49,9 @@ class MarianBackend:
             out += self.tokenizer.batch_decode(generated, skip_special_tokens=True)
         return out
 
+    def translate_plain(self, texts: list[str]) -> list[str]:
+        """A MarianMT model has no prompt: plain means the raw text, formulas and all."""
+        return self.translate([TranslationRequest(text=t) for t in texts])
+
     def close(self) -> None:
         self.model = None
