@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.checks import HAN
+from pipeline.decoding import DEFAULT_MAX_BYTES, DecodeError, read_source
 from pipeline.latex import find_latex_spans
 from pipeline.markdown_source import parse_markdown_article
 from pipeline.models import CAPTION, DISPLAY_MATH, HEADING, PARAGRAPH, Article, Block
@@ -35,33 +37,47 @@ class IngestError(ValueError):
     """The input cannot be read as articles; the message names the file and the reason."""
 
 
-def read_path(path: Path) -> list[Article]:
-    """Articles of one file, or of every text file in a folder (sorted, recursive)."""
+def list_sources(path: Path) -> list[Path]:
+    """The text files a path names: itself, or a folder's text files (sorted, recursive)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(f"{path}: no such file or folder")
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
-                       and not p.name.startswith("."))
-        if not files:
-            raise IngestError(f"{path}: folder holds no text files (.txt, .md)")
-        return [a for f in files for a in read_file(f)]
-    return read_file(path)
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+                   and not p.name.startswith("."))
+    if not files:
+        raise IngestError(f"{path}: folder holds no text files (.txt, .md)")
+    return files
 
 
-def read_file(path: Path) -> list[Article]:
+def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
+    """Articles of one file, or of every text file in a folder (the first bad file raises)."""
+    return [a for f in list_sources(path) for a in read_file(f, max_bytes)]
+
+
+def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    articles = parse_text(text, path)
+        decoded = read_source(path, max_bytes)
+    except DecodeError as exc:
+        raise IngestError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read ({exc.strerror})") from None
+    if not decoded.text.strip():
+        raise IngestError(f"{path}: empty file")
+    articles = parse_text(decoded.text, path)
     if not articles:
         raise IngestError(f"{path}: no article text found")
+    for article in articles:
+        if decoded.notice:
+            article.notices.append(decoded.notice)
+        if not HAN.search("".join(b.source for b in article.all_blocks)):
+            article.notices.append("no Chinese text: kept as it is, not sent to the model")
     return articles
 
 
 def parse_text(text: str, source: Path) -> list[Article]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if any(ARCHIVE_BYLINE.match(line) for line in lines):
         return parse_archive_page(lines, source)

@@ -14,7 +14,7 @@ from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from pipeline.models import CODE, DISPLAY_MATH, HEADING, LIST_ITEM, PARAGRAPH, Article, Block
+from pipeline.models import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, Article, Block
 
 _PARSER = (
     MarkdownIt("commonmark")
@@ -53,9 +53,10 @@ def parse_markdown_article(text: str, source: Path) -> Article:
             kind = LIST_ITEM if "list_item_open" in containers else PARAGRAPH
             blocks.append(Block(kind, inline.content, prefix=_prefix(containers, list_markers, tok)))
         elif tok.type == "table_open" and tok.map:
-            blocks.append(Block(CODE, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()))
+            blocks.append(Block(HTML, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()))  # a table: kept, escaped
         elif tok.type in _VERBATIM_TOKENS and tok.map:
-            kind = DISPLAY_MATH if tok.type.startswith(("math", "amsmath")) else CODE
+            kind = (DISPLAY_MATH if tok.type.startswith(("math", "amsmath"))
+                    else HTML if tok.type == "html_block" else CODE)
             raw = "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()
             blocks.append(Block(kind, raw, prefix=_prefix(containers, list_markers, tok)))
     title = meta.get("title")

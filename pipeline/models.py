@@ -15,6 +15,7 @@ CAPTION = "caption"
 LIST_ITEM = "list_item"
 CODE = "code"            # fenced or indented code: never translated
 DISPLAY_MATH = "display_math"  # a display formula standing alone: never translated
+HTML = "html"            # raw HTML or a table: kept, but escaped so it cannot run when rendered
 
 TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM}
 
@@ -40,6 +41,7 @@ class Segment:
     attempts: int = 0
     terms: tuple[tuple[str, str], ...] = ()  # glossary (zh, en) pairs found in the source
     qa: list = field(default_factory=list)   # CheckResults of the finished translation
+    from_memory: bool = False                # served by the translation memory, no model call
 
     @property
     def output(self) -> str:

@@ -3,11 +3,12 @@ Chinese under it, then block by block the Chinese original followed by its Engli
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import yaml
 
-from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, LIST_ITEM, Article, Block, join_segments
+from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
 EN_MARK = "<!-- en -->"
@@ -38,8 +39,8 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
                           allow_unicode=True, sort_keys=False, width=10_000)
     out = [f"---\n{meta}---", ""]
     if article.title_block:
-        title_en = _heading_text(article.title_en or article.title, article.title)
-        out += [f"# {title_en}", "", _one_line(article.title), ""]
+        title_en = escape_html(_heading_text(article.title_en or article.title, article.title))
+        out += [f"# {title_en}", "", escape_html(_one_line(article.title)), ""]
         out += _flag_lines(article.title_block)
     for block in article.blocks:
         out += render_block(block)
@@ -50,8 +51,12 @@ def render_block(block: Block) -> list[str]:
     if block.kind in (CODE, DISPLAY_MATH):
         # Language-neutral: shown once, between the pairs, exactly as in the source.
         return [_indent(block.source, block.prefix), ""] + _flag_lines(block)
+    if block.kind == HTML:
+        return [_indent(escape_html(block.source), block.prefix), ""]
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
     en = join_segments(block.segments, display_gap="\n\n")
+    spans = [s for seg in block.segments for s in seg.spans]
+    zh, en = escape_html(zh, spans), escape_html(en, spans)
     if block.kind == HEADING:
         hashes = "#" * max(2, min(block.level or 2, 6))
         return [f"{hashes} {_heading_text(en, zh)}", "", _one_line(zh), ""] + _flag_lines(block)
@@ -59,6 +64,22 @@ def render_block(block: Block) -> list[str]:
         zh, en = f"*{zh}*", f"*{en}*"
     lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
     return lines + _flag_lines(block)
+
+
+def escape_html(text: str, spans=()) -> str:
+    """`<` outside formulas and inline code becomes `&lt;`: HTML or script in a source shows
+    as text and cannot run where the markdown is rendered. Formulas stay byte-identical."""
+    keep = sorted({s.text for s in spans if "<" in s.text and s.kind != "markup"}, key=len, reverse=True)
+    if not keep:
+        return text.replace("<", "&lt;")
+    pattern = re.compile("|".join(re.escape(k) for k in keep))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(text[pos:m.start()].replace("<", "&lt;"))
+        out.append(m.group())
+        pos = m.end()
+    out.append(text[pos:].replace("<", "&lt;"))
+    return "".join(out)
 
 
 def _flag_lines(block: Block) -> list[str]:

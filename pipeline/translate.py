@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 from pipeline.backends.base import Backend, TranslationRequest
 from pipeline.checks import HAN
 from pipeline.models import Article, Segment, Span
+from pipeline.memory import Entry, MemoryContext, TranslationMemory
+from pipeline.prompts import PROMPT_VERSION
 from pipeline.qa import QAConfig, strip_spans, structural_problems
 from pipeline.protect import DEFAULT_STYLE, RETRY_STYLE, PlaceholderStyle, placeholder_problems, protect, restore
 from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
 
 _FULLWIDTH = {"，": ", ", "。": ". ", "：": ": ", "；": "; ", "！": "! ", "？": "? ", "（": " (", "）": ") ",
               "“": '"', "”": '"', "‘": "'", "’": "'", "、": ", ", "《": '"', "》": '"', "【": "[", "】": "]"}
+
+
+# Bump when the retry logic changes what a segment's translation can be (cache keys).
+TRANSLATOR_VERSION = "retry-v1"
 
 
 @dataclass
@@ -32,9 +38,15 @@ class Unit:
 
 class Translator:
     def __init__(self, backend: Backend, max_chars: int = DEFAULT_MAX_CHARS, glossary=None,
-                 qa: QAConfig = QAConfig()):
+                 qa: QAConfig = QAConfig(), memory: TranslationMemory | None = None):
         self.backend = backend
         self.qa = qa
+        self.memory = memory
+        self.memory_context = MemoryContext(
+            backend.model_sha256, glossary.version if glossary else "no-glossary",
+            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}")
+        self.requests_sent = 0   # model requests, for reports and cache tests
+        self.memory_hits = 0
         self.max_chars = max_chars
         self.glossary = glossary
 
@@ -44,6 +56,32 @@ class Translator:
         return article
 
     def translate_segments(self, segments: list[Segment]) -> None:
+        todo = [seg for seg in segments if not self._recall(seg) and not self._pass_through(seg)]
+        self._translate_with_model(todo)
+        if self.memory is not None:
+            for seg in todo:
+                self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
+                                                           tuple(seg.notes), seg.attempts))
+
+    def _recall(self, seg: Segment) -> bool:
+        entry = self.memory.get(self.memory_context, seg.source) if self.memory is not None else None
+        if entry is None:
+            return False
+        seg.translation, seg.flags, seg.notes = entry.translation, list(entry.flags), list(entry.notes)
+        seg.attempts, seg.from_memory = entry.attempts, True
+        seg.terms = self._terms(protect(seg.source, seg.spans))
+        self.memory_hits += 1
+        return True
+
+    def _pass_through(self, seg: Segment) -> bool:
+        """Text with no Chinese (an English heading, a name) is kept as it is, not sent."""
+        if HAN.search(strip_spans(seg.source, seg.spans)):
+            return False
+        seg.translation = seg.source
+        seg.notes.append("no Chinese: kept as is")
+        return True
+
+    def _translate_with_model(self, segments: list[Segment]) -> None:
         if not segments:
             return
         units = [Unit(s.source, s.spans) for s in segments]
@@ -112,6 +150,7 @@ class Translator:
                 text=text, placeholders=markers, terms=self._terms(text), strict=strict,
                 notes=tuple(u.problems)))
         replies = self.backend.translate(requests)
+        self.requests_sent += len(requests)
         for u, reply in zip(units, replies):
             reply = normalise_punctuation(reply)
             problems = placeholder_problems(reply, len(u.spans), style)

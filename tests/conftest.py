@@ -1,9 +1,14 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Tests never touch the user's translation memory: a fresh state folder per test session
+# (inherited by the CLI subprocesses the tests start).
+os.environ["ZH2EN_STATE_DIR"] = tempfile.mkdtemp(prefix="zh2en-test-state-")
 SEEDS = Path(os.environ.get("ZH2EN_SEEDS", REPO.parent / "shared" / "seeds"))
 
 

@@ -96,7 +96,7 @@ def test_missing_and_empty_inputs(tmp_path):
         read_path(tmp_path / "empty")
     blank = tmp_path / "blank.txt"
     blank.write_text("   \n\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="no article text"):
+    with pytest.raises(IngestError, match="empty file"):
         read_path(blank)
 
 

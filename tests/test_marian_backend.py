@@ -64,3 +64,27 @@ def test_eval_scores_pipeline_and_baseline(tiny_model_dir, seeds_dir):
     assert ours.formula_integrity == 100.0 and 0 <= ours.chrf <= 100 and 0 <= base.chrf <= 100
     assert "nc:6" in ours.chrf_signature and "tok:13a" in ours.bleu_signature
     assert "pipeline - baseline" in format_table([ours, base], "d2l")
+
+
+def test_memory_serves_a_rerun_and_only_changed_segments_go_to_the_model(tiny_model_dir, tmp_path):
+    from pipeline.memory import TranslationMemory
+
+    text = "标题\n\n第一段有公式$x$。\n\n第二段没有公式。\n\n第三段也很短。\n"
+    backend = create_backend("marian", model_path=tiny_model_dir)
+    memory = TranslationMemory(tmp_path / "memory.sqlite")
+    first = Translator(backend, memory=memory)
+    [a1] = parse_text(text, Path("t.txt"))
+    first.translate_article(a1)
+    assert first.requests_sent >= 4 and first.memory_hits == 0
+
+    again = Translator(backend, memory=memory)
+    [a2] = parse_text(text, Path("t.txt"))
+    again.translate_article(a2)
+    assert again.requests_sent == 0 and again.memory_hits == 4
+    assert [s.translation for s in a2.segments] == [s.translation for s in a1.segments]
+
+    changed = Translator(backend, memory=memory)
+    [a3] = parse_text(text.replace("第二段没有公式", "第二段改过了"), Path("t.txt"))
+    changed.translate_article(a3)
+    assert changed.memory_hits == 3 and changed.requests_sent >= 1
+    assert [s.from_memory for s in a3.segments] == [True, True, False, True]

@@ -14,6 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
 from pipeline.glossary import Glossary, GlossaryError
+from pipeline.decoding import DEFAULT_MAX_BYTES
+from pipeline.locking import OutputLocked
+from pipeline.memory import TranslationMemory
 from pipeline.model_store import ModelUnavailable
 from pipeline.report import aggregate
 from pipeline.runner import RunResult, load_articles, translate_articles
@@ -52,40 +55,51 @@ def translate(
     glossaries: Optional[list[Path]] = typer.Option(
         None, "--glossary", "-g", help="Extra glossary (TSV zh/en/note, or BabelDOC CSV); overrides built-in terms."),
     use_glossary: bool = typer.Option(True, "--glossary-terms/--no-glossary", help="Use the technical glossary."),
+    use_memory: bool = typer.Option(True, "--memory/--no-memory",
+                                    help="Reuse finished segments from the translation memory (ZH2EN_STATE_DIR)."),
+    force: bool = typer.Option(False, "--force", help="Replace existing outputs even if they had fewer flags."),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse input files larger than this."),
 ) -> None:
     """Translate articles into bilingual markdown files, one per article."""
     if backend not in BACKENDS:  # before any work: a typo should not cost a model load
         fail(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", 2)
     inputs = list(paths) if paths else [sample_page()]
-    missing = [p for p in inputs if not p.exists()]
-    for p in missing:
-        err.print(f"zh2en: error: {p}: no such file or folder", markup=False)
-    inputs = [p for p in inputs if p.exists()]
-    if not inputs:
-        raise typer.Exit(1)
     glossary = _load_glossary(use_glossary, glossaries)
     result = RunResult()
-    articles = load_articles(inputs, result)
+    articles = load_articles(inputs, result, max_bytes)
+    for article in articles:
+        for notice in article.notices:
+            err.print(f"zh2en: notice: {article.label}: {notice}", markup=False)
     if articles:
         model = _open_backend(backend, model_dir)
         try:
-            _run_with_progress(articles, output, Translator(model, max_chars, glossary), result)
+            memory = TranslationMemory.default() if use_memory else None
+            _run_with_progress(articles, output, Translator(model, max_chars, glossary, memory=memory), result, force)
+        except OutputLocked as exc:
+            fail(str(exc))
         finally:
             model.close()
+    _print_outcome(result, output, summary=bool(articles))
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _print_outcome(result: RunResult, output: Path, summary: bool) -> None:
     for path in result.written:
         out.print(str(path), markup=False)
+    for path, why in result.kept:
+        err.print(f"zh2en: notice: {path}: {why}", markup=False)
     for label, flag in result.flagged:
         err.print(f"zh2en: flagged: {label}: {flag}", markup=False)
     for label, reason in result.failures:
         err.print(f"zh2en: error: {reason if reason.startswith(label) else f'{label}: {reason}'}", markup=False)
-    totals = aggregate(result.summaries)
-    err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s: "
-              f"formulas intact {totals['formula_integrity']}% of {totals['formula_spans']}, "
-              f"glossary {totals['glossary_adherence']}% of {totals['glossary_terms']}, "
-              f"{totals['residue_segments']} segment(s) with Chinese left, "
-              f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s)", markup=False)
-    if result.failures or missing:
-        raise typer.Exit(1)
+    if summary:
+        totals = aggregate(result.summaries)
+        err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s: "
+                  f"formulas intact {totals['formula_integrity']}% of {totals['formula_spans']}, "
+                  f"glossary {totals['glossary_adherence']}% of {totals['glossary_terms']}, "
+                  f"{totals['residue_segments']} segment(s) with Chinese left, "
+                  f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s)", markup=False)
 
 
 def _load_glossary(use: bool, extra: list[Path] | None) -> Glossary | None:
@@ -138,13 +152,13 @@ def eval_command(
         out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
 
 
-def _run_with_progress(articles, output, translator, result) -> None:
+def _run_with_progress(articles, output, translator, result, force) -> None:
     model = translator.backend
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("translating", total=len(articles))
         translate_articles(articles, output, model, translator,
-                           on_article=lambda article, target: progress.advance(task), result=result)
+                           on_article=lambda article, target: progress.advance(task), result=result, force=force)
 
 
 def main() -> None:  # console-script entry point

@@ -1,0 +1,116 @@
+"""Translation memory: a SQLite store of finished segment translations.
+
+A segment is found again only under the same normalised source text, model (sha256),
+glossary version and prompt version - so another model's output, or one made under an older
+glossary or prompt, is never served. Writes commit at once, so a killed run keeps every
+segment it finished and the next run resumes from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from platformdirs import user_state_dir
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS segments (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    translation TEXT NOT NULL,
+    model_sha256 TEXT NOT NULL,
+    glossary_version TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '[]',
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL
+);
+"""
+
+
+def default_state_dir() -> Path:
+    import os
+
+    override = os.environ.get("ZH2EN_STATE_DIR")
+    return Path(override) if override else Path(user_state_dir("zh2en"))
+
+
+def normalise(text: str) -> str:
+    """NFC, with runs of whitespace folded: the same sentence re-wrapped is the same segment."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True)
+class MemoryContext:
+    model_sha256: str
+    glossary_version: str
+    prompt_version: str
+
+    def key(self, source: str) -> str:
+        payload = "\x1f".join([normalise(source), self.model_sha256, self.glossary_version, self.prompt_version])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    source: str
+    translation: str
+    flags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    attempts: int = 1
+
+
+class TranslationMemory:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    @classmethod
+    def default(cls) -> "TranslationMemory":
+        return cls(default_state_dir() / "memory.sqlite")
+
+    def get(self, ctx: MemoryContext, source: str) -> Entry | None:
+        with self._lock:
+            row = self._db.execute("SELECT source, translation, flags, notes, attempts FROM segments WHERE key = ?",
+                                   (ctx.key(source),)).fetchone()
+        if row is None:
+            return None
+        return Entry(row[0], row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])), row[4])
+
+    def put(self, ctx: MemoryContext, entry: Entry) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ctx.key(entry.source), entry.source, entry.translation, ctx.model_sha256,
+                 ctx.glossary_version, ctx.prompt_version, json.dumps(list(entry.flags), ensure_ascii=False),
+                 json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts,
+                 datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+
+    def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str]]:
+        """(source, translation, model_sha256, glossary_version, prompt_version) rows."""
+        query = "SELECT source, translation, model_sha256, glossary_version, prompt_version FROM segments"
+        args: tuple = ()
+        if ctx is not None:
+            query += " WHERE model_sha256 = ? AND glossary_version = ? AND prompt_version = ?"
+            args = (ctx.model_sha256, ctx.glossary_version, ctx.prompt_version)
+        with self._lock:
+            return self._db.execute(query + " ORDER BY created, source", args).fetchall()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
