@@ -32,6 +32,8 @@ class RunResult:
     articles: list[Article] = field(default_factory=list)
     summaries: list[dict] = field(default_factory=list)  # per-article QA
     kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
+    memory_hits: int = 0
+    model_requests: int = 0
     seconds: float = 0.0
 
 
@@ -61,6 +63,8 @@ def translate_articles(articles: list[Article], out_dir: Path, backend: Backend,
     translator = translator or Translator(backend)
     with output_lock(out_dir):
         _translate_locked(articles, out_dir, backend, translator, on_article, result, force)
+        result.memory_hits += translator.memory_hits
+        result.model_requests += translator.requests_sent
         result.seconds = time.perf_counter() - started
         if articles:
             write_run_report(out_dir, result.summaries, result.failures, result.seconds, backend.model_id)

@@ -78,4 +78,7 @@ def _make_segment(text: str, a: int, b: int, spans) -> Segment:
     while b > a and text[b - 1].isspace():
         b -= 1
     inside = [Span(t, k) for s, e, t, k in spans if a <= s and e <= b]
-    return Segment(source=text[a:b], spans=inside)
+    segment = Segment(source=text[a:b], spans=inside)
+    if any(span.kind == "stray-dollar" for span in inside):
+        segment.flags.append("unbalanced $ kept as text")
+    return segment

@@ -35,3 +35,16 @@ def llama_backend():
     backend = create_backend("llama")
     yield backend
     backend.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, seeds_dir):
+    """A tiny MarianMT model built from scratch (see tiny_marian.py): fast real inference
+    through transformers, garbage output - for behaviour tests, never for quality."""
+    from tiny_marian import build_tiny_marian
+
+    zh = [ln for f in sorted(seeds_dir.iterdir()) for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    english = ["The gradient of the loss is computed for every parameter.",
+               "Attention weights are normalised with a softmax.",
+               "We show that the method converges quickly."] * 20
+    return build_tiny_marian(tmp_path_factory.mktemp("marian"), zh, english)

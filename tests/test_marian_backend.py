@@ -13,18 +13,6 @@ from pipeline.ingest import parse_text
 from pipeline.model_store import ModelUnavailable
 from pipeline.qa import assess_article
 from pipeline.translate import Translator
-from tiny_marian import build_tiny_marian
-
-ENGLISH = ["The gradient of the loss is computed for every parameter.",
-           "Attention weights are normalised with a softmax.",
-           "We show that the method converges quickly."] * 20
-
-
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory, seeds_dir):
-    zh = [ln for f in sorted(seeds_dir.iterdir()) for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    return build_tiny_marian(tmp_path_factory.mktemp("marian"), zh, ENGLISH)
-
 
 def test_loads_from_folder_and_translates_a_batch_deterministically(tiny_model_dir):
     backend = create_backend("marian", model_path=tiny_model_dir, batch_size=2)

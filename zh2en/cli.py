@@ -99,7 +99,9 @@ def _print_outcome(result: RunResult, output: Path, summary: bool) -> None:
                   f"formulas intact {totals['formula_integrity']}% of {totals['formula_spans']}, "
                   f"glossary {totals['glossary_adherence']}% of {totals['glossary_terms']}, "
                   f"{totals['residue_segments']} segment(s) with Chinese left, "
-                  f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s)", markup=False)
+                  f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s); "
+                  f"{result.memory_hits} segment(s) reused from memory, {result.model_requests} model request(s)",
+                  markup=False)
 
 
 def _load_glossary(use: bool, extra: list[Path] | None) -> Glossary | None:
