@@ -128,3 +128,15 @@ def ensure_packaged_model(model: PackagedModel = QWEN_CODER_1_5B) -> Path:
 def _write_stamp(target: Path, stamp: Path, model: PackagedModel) -> None:
     st = target.stat()
     stamp.write_text(f"{st.st_size} {st.st_mtime_ns} {model.sha256}\n")
+
+
+def cached_sha256(path: Path) -> str:
+    """sha256 of a user's model file, remembered under its name, size and mtime."""
+    st = path.stat()
+    stamp = cache_dir() / "sha256" / f"{path.name}.{st.st_size}.{st.st_mtime_ns}"
+    if stamp.is_file():
+        return stamp.read_text().strip()
+    digest = sha256_of(path)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+    return digest

@@ -74,7 +74,9 @@ class Article:
     index: int                      # position of the article in its source file (1-based)
     blocks: list[Block] = field(default_factory=list)
     title_block: Block | None = None
-    notices: list[str] = field(default_factory=list)  # ingest-time remarks (stray $, ...)
+    notices: list[str] = field(default_factory=list)  # ingest-time remarks (encoding, no Chinese)
+    summary: str | None = None      # English summary of the article
+    summary_flags: list[str] = field(default_factory=list)
 
     @property
     def title_en(self) -> str | None:

@@ -1,26 +1,19 @@
-"""Translate input paths into bilingual files: ingest, translate, render, write atomically.
-
-Each input and each article fails on its own: the others are still processed.
-"""
+"""The steps of a run as plain functions - load inputs, finish (QA) and write an article -
+and the run's outcome. The Prefect flows in flows/ orchestrate them."""
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pipeline.atomic import write_text_atomic
-from pipeline.backends.base import Backend
 from pipeline.decoding import DEFAULT_MAX_BYTES
 from pipeline.ingest import IngestError, list_sources, read_file
 from pipeline.models import Article
-from pipeline.locking import output_lock
 from pipeline.qa import assess_article, qa_line, segment_details
 from pipeline.render import render_article
-from pipeline.report import write_run_report
-from pipeline.slugs import SlugAllocator, article_slug
+from pipeline.slugs import article_slug
 from pipeline.translate import Translator
 
 
@@ -54,50 +47,24 @@ def load_articles(paths: list[Path], result: RunResult, max_bytes: int = DEFAULT
     return articles
 
 
-def translate_articles(articles: list[Article], out_dir: Path, backend: Backend,
-                       translator: Translator | None = None,
-                       on_article: Callable[[Article, Path | None], None] | None = None,
-                       result: RunResult | None = None, force: bool = False) -> RunResult:
-    started = time.perf_counter()
-    result = result or RunResult()
-    translator = translator or Translator(backend)
-    with output_lock(out_dir):
-        _translate_locked(articles, out_dir, backend, translator, on_article, result, force)
-        result.memory_hits += translator.memory_hits
-        result.model_requests += translator.requests_sent
-        result.seconds = time.perf_counter() - started
-        if articles:
-            write_run_report(out_dir, result.summaries, result.failures, result.seconds, backend.model_id)
-    return result
+def finish_article(article: Article, translator: Translator) -> dict:
+    """QA of a translated article (flags failures on its segments); returns its summary."""
+    return assess_article(article, translator.glossary, translator.qa)
 
 
-def _translate_locked(articles, out_dir, backend, translator, on_article, result, force) -> None:
-    slugs = SlugAllocator()
-    for article in articles:
-        target = None
-        try:
-            translator.translate_article(article)
-            summary = assess_article(article, translator.glossary, translator.qa)
-            target = out_dir / (slugs.allocate(output_slug(article)) + ".md")
-            summary["file"] = target.name
-            kept = existing_is_better(target, summary["flagged"]) if not force else None
-            if kept is not None:
-                result.kept.append((target, f"kept the existing file ({kept} flagged segment(s)) over this run's "
-                                            f"({summary['flagged']}); --force replaces it"))
-            else:
-                write_text_atomic(target, render_article(article, backend.model_id, backend.model_sha256,
-                                                         qa=qa_line(summary)))
-                qa_json = {**summary, "segments_detail": segment_details(article)}
-                write_text_atomic(target.with_suffix(".qa.json"),
-                                  json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
-                result.written.append(target)
-            result.summaries.append(summary)
-            result.articles.append(article)
-            result.flagged += [(article.label, f) for f in dict.fromkeys(article.flags)]
-        except Exception as exc:  # one article's failure must not stop the batch
-            result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
-        if on_article:
-            on_article(article, target)
+def write_article(article: Article, summary: dict, target: Path, model_id: str, model_sha256: str,
+                  force: bool = False) -> str | None:
+    """Write the bilingual file and its QA JSON atomically. Returns why an existing, better
+    output was kept instead (it has fewer flagged segments; `force` replaces it anyway)."""
+    summary["file"] = target.name
+    kept = None if force else existing_is_better(target, summary["flagged"])
+    if kept is not None:
+        return (f"kept the existing file ({kept} flagged segment(s)) over this run's "
+                f"({summary['flagged']}); --force replaces it")
+    write_text_atomic(target, render_article(article, model_id, model_sha256, qa=qa_line(summary)))
+    qa_json = {**summary, "segments_detail": segment_details(article)}
+    write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
+    return None
 
 
 def existing_is_better(target: Path, new_flagged: int) -> int | None:

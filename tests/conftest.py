@@ -9,6 +9,16 @@ REPO = Path(__file__).resolve().parents[1]
 # Tests never touch the user's translation memory: a fresh state folder per test session
 # (inherited by the CLI subprocesses the tests start).
 os.environ["ZH2EN_STATE_DIR"] = tempfile.mkdtemp(prefix="zh2en-test-state-")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_harness():
+    """One temporary Prefect API and database for the whole test session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
 SEEDS = Path(os.environ.get("ZH2EN_SEEDS", REPO.parent / "shared" / "seeds"))
 
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+# Prefect's logs are for its UI; a terminal user gets our own one-line messages (set
+# PREFECT_LOGGING_LEVEL=INFO to see Prefect's).
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+
+import flows  # noqa: E402,F401  (sets Prefect's settings before Prefect is imported)
 from importlib import resources
 from pathlib import Path
 from typing import Optional
 
 import typer
+from prefect.task_runners import ThreadPoolTaskRunner
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from flows.runtime import RunConfig, close_translators, get_translator, set_progress
+from flows.translate_flows import translate_flow
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
 from pipeline.glossary import Glossary, GlossaryError
 from pipeline.decoding import DEFAULT_MAX_BYTES
-from pipeline.locking import OutputLocked
-from pipeline.memory import TranslationMemory
 from pipeline.model_store import ModelUnavailable
 from pipeline.report import aggregate
-from pipeline.runner import RunResult, load_articles, translate_articles
+from pipeline.runner import RunResult
 from pipeline.segmenting import DEFAULT_MAX_CHARS
 from pipeline.translate import Translator
 
@@ -59,29 +67,51 @@ def translate(
                                     help="Reuse finished segments from the translation memory (ZH2EN_STATE_DIR)."),
     force: bool = typer.Option(False, "--force", help="Replace existing outputs even if they had fewer flags."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse input files larger than this."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address",
+                                               help="Run the tasks on an existing Dask cluster (tcp://HOST:PORT)."),
 ) -> None:
     """Translate articles into bilingual markdown files, one per article."""
     if backend not in BACKENDS:  # before any work: a typo should not cost a model load
         fail(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", 2)
-    inputs = list(paths) if paths else [sample_page()]
-    glossary = _load_glossary(use_glossary, glossaries)
-    result = RunResult()
-    articles = load_articles(inputs, result, max_bytes)
-    for article in articles:
+    inputs = [str(p) for p in (paths or [sample_page()])]
+    config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None, max_chars=max_chars,
+                       glossaries=tuple(str(g) for g in glossaries or ()), use_glossary=use_glossary,
+                       use_memory=use_memory, max_bytes=max_bytes, force=force)
+    result = _run_flow(inputs, output, config, dask_address)
+    for article in result.articles:
         for notice in article.notices:
             err.print(f"zh2en: notice: {article.label}: {notice}", markup=False)
-    if articles:
-        model = _open_backend(backend, model_dir)
-        try:
-            memory = TranslationMemory.default() if use_memory else None
-            _run_with_progress(articles, output, Translator(model, max_chars, glossary, memory=memory), result, force)
-        except OutputLocked as exc:
-            fail(str(exc))
-        finally:
-            model.close()
-    _print_outcome(result, output, summary=bool(articles))
+    _print_outcome(result, output, summary=bool(result.summaries))
     if result.failures:
         raise typer.Exit(1)
+
+
+def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: str | None,
+              only_changed: bool = False) -> RunResult:
+    """Run the translate flow with a progress bar; configuration errors end it with one line."""
+    try:
+        translator = get_translator(config)  # checks glossary and model before any work
+    except (GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    runner = _task_runner(config, dask_address)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+            bar = progress.add_task("translating", total=None)
+            set_progress(lambda done, total: progress.update(bar, completed=done, total=total))
+            return translate_flow.with_options(task_runner=runner)(inputs, str(output), config, only_changed)
+    finally:
+        set_progress(None)
+        close_translators()
+        del translator
+
+
+def _task_runner(config: RunConfig, dask_address: str | None):
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=dask_address)
+    return ThreadPoolTaskRunner(max_workers=config.slots)
 
 
 def _print_outcome(result: RunResult, output: Path, summary: bool) -> None:
@@ -152,15 +182,6 @@ def eval_command(
                              "systems": [r.as_dict() for r in results]})
     else:
         out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
-
-
-def _run_with_progress(articles, output, translator, result, force) -> None:
-    model = translator.backend
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("translating", total=len(articles))
-        translate_articles(articles, output, model, translator,
-                           on_article=lambda article, target: progress.advance(task), result=result, force=force)
 
 
 def main() -> None:  # console-script entry point

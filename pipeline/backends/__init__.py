@@ -30,4 +30,59 @@ def create_backend(name: str, model_path: Path | None = None, **options) -> Back
     return factory(model_path=model_path, **options)
 
 
-__all__ = ["Backend", "TranslationRequest", "BACKENDS", "create_backend"]
+def model_identity(name: str, model_path: Path | None = None) -> tuple[str, str]:
+    """(model id, sha256) of what `create_backend` would load, without loading it: cache keys
+    and front matter need it even on a run the memory serves entirely."""
+    from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256
+
+    if name == "llama":
+        if model_path is None:
+            return QWEN_CODER_1_5B.name, QWEN_CODER_1_5B.sha256
+        if not Path(model_path).is_file():
+            raise ModelUnavailable(f"model file {model_path} does not exist")
+        return Path(model_path).stem, cached_sha256(Path(model_path))
+    if name == "marian":
+        from pipeline.backends.marian import marian_identity
+
+        return marian_identity(model_path)
+    raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+class LazyBackend:
+    """A backend that loads its model on the first request: a run served from the memory,
+    or one with nothing to translate, never pays for loading it."""
+
+    def __init__(self, name: str, model_path: Path | None = None, **options):
+        self.name, self.model_path, self.options = name, model_path, options
+        self.model_id, self.model_sha256 = model_identity(name, model_path)
+        self._backend: Backend | None = None
+        import threading
+
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._backend is not None
+
+    def _get(self) -> Backend:
+        with self._lock:
+            if self._backend is None:
+                self._backend = create_backend(self.name, self.model_path, **self.options)
+            return self._backend
+
+    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+        return self._get().translate(batch)
+
+    def translate_plain(self, texts: list[str]) -> list[str]:
+        return self._get().translate_plain(texts)
+
+    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
+        return self._get().complete(system, user, max_tokens)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
+__all__ = ["Backend", "TranslationRequest", "BACKENDS", "LazyBackend", "create_backend", "model_identity"]

@@ -15,6 +15,11 @@ class TranslationRequest:
     notes: tuple[str, ...] = field(default_factory=tuple)  # what went wrong last time
 
 
+class TransientBackendError(RuntimeError):
+    """A request that failed for a reason that may pass (e.g. the model server returned no
+    completion); worth a retry, unlike a missing model or bad input."""
+
+
 class Backend(Protocol):
     model_id: str      # human-readable model name
     model_sha256: str  # identifies the exact weights (cache keys, front matter)

@@ -11,8 +11,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline.backends.base import TranslationRequest
-from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, ensure_packaged_model, sha256_of
+from pipeline.backends.base import TransientBackendError, TranslationRequest
+from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
 from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
 
 DEFAULT_SLOTS = 4          # measured in DESIGN.md: 4 slots on 2 threads beat 1 and 8
@@ -33,7 +33,7 @@ class LlamaBackend:
             path = Path(model_path)
             if not path.is_file():
                 raise ModelUnavailable(f"model file {path} does not exist")
-            self.model_id, self.model_sha256 = path.stem, _cached_sha256(path)
+            self.model_id, self.model_sha256 = path.stem, cached_sha256(path)
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
         params.n_parallel = slots
@@ -63,7 +63,7 @@ class LlamaBackend:
         }
         reply = self._server.handle_chat_completions(request)
         if not isinstance(reply, dict) or "choices" not in reply:
-            raise RuntimeError(f"llama.cpp returned no completion: {str(reply)[:200]}")
+            raise TransientBackendError(f"llama.cpp returned no completion: {str(reply)[:200]}")
         return reply["choices"][0]["message"]["content"] or ""
 
     def translate(self, batch: list[TranslationRequest]) -> list[str]:
@@ -79,17 +79,3 @@ class LlamaBackend:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._server = None
-
-
-def _cached_sha256(path: Path) -> str:
-    """sha256 of a user's GGUF, remembered beside nothing: keyed by size and mtime."""
-    from pipeline.model_store import cache_dir
-
-    st = path.stat()
-    stamp = cache_dir() / "sha256" / f"{path.name}.{st.st_size}.{st.st_mtime_ns}"
-    if stamp.is_file():
-        return stamp.read_text().strip()
-    digest = sha256_of(path)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest)
-    return digest

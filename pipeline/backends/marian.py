@@ -6,34 +6,46 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.backends.base import TranslationRequest
-from pipeline.model_store import ModelUnavailable, sha256_of
+from pipeline.model_store import ModelUnavailable, cached_sha256
 
 REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
 
 
+def check_model_dir(model_dir: Path | None) -> Path:
+    model_dir = Path(model_dir) if model_dir else None
+    if model_dir is None or not model_dir.is_dir():
+        raise ModelUnavailable(
+            f"the marian backend needs --model-dir pointing at a local MarianMT folder "
+            f"(e.g. a saved Helsinki-NLP/opus-mt-zh-en); got {model_dir}")
+    missing = [f for f in REQUIRED_FILES if not (model_dir / f).is_file()]
+    if missing:
+        raise ModelUnavailable(f"{model_dir} is not a MarianMT folder: missing {', '.join(missing)}")
+    return model_dir
+
+
+def marian_identity(model_dir: Path | None) -> tuple[str, str]:
+    model_dir = check_model_dir(model_dir)
+    weights = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
+    return f"marian:{model_dir.name}", (cached_sha256(weights[0]) if weights else "unknown")
+
+
 class MarianBackend:
     def __init__(self, model_dir: Path, batch_size: int = 8, max_new_tokens: int = 512):
-        model_dir = Path(model_dir) if model_dir else None
-        if model_dir is None or not model_dir.is_dir():
-            raise ModelUnavailable(
-                f"the marian backend needs --model-dir pointing at a local MarianMT folder "
-                f"(e.g. a saved Helsinki-NLP/opus-mt-zh-en); got {model_dir}")
-        missing = [f for f in REQUIRED_FILES if not (model_dir / f).is_file()]
-        if missing:
-            raise ModelUnavailable(f"{model_dir} is not a MarianMT folder: missing {', '.join(missing)}")
+        model_dir = check_model_dir(model_dir)
         try:
             import torch
             from transformers import MarianMTModel, MarianTokenizer
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelUnavailable("the marian backend needs: pip install torch==2.13.0 transformers sentencepiece") from exc
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # our CLI has its own progress bar
         self._torch = torch
         self.tokenizer = MarianTokenizer.from_pretrained(str(model_dir), local_files_only=True)
         self.model = MarianMTModel.from_pretrained(str(model_dir), local_files_only=True).eval()
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
-        self.model_id = f"marian:{model_dir.name}"
-        weights = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
-        self.model_sha256 = sha256_of(weights[0]) if weights else "unknown"
+        self.model_id, self.model_sha256 = marian_identity(model_dir)
 
     def translate(self, batch: list[TranslationRequest]) -> list[str]:
         out: list[str] = []

@@ -1,0 +1,140 @@
+"""Prefect flows: one-off translation (`zh2en translate`) and the inbox flow that scheduled
+runs serve (`zh2en serve`) are the same flow; the inbox only skips unchanged files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.runtime import RunConfig, get_translator, report_progress
+from flows.tasks import ingest_task, report_task, translate_segment_task, write_article_task
+from pipeline.ingest import IngestError, list_sources
+from pipeline.locking import OutputLocked, output_lock
+from pipeline.manifest import Manifest
+from pipeline.models import Article
+from pipeline.runner import RunResult, output_slug
+from pipeline.segmenting import segment_article
+from pipeline.slugs import SlugAllocator
+
+
+@flow(name="zh2en-translate-article")
+def translate_article_flow(article: Article, config: RunConfig) -> Article:
+    """Translate one article's segments, concurrently, each a cached task."""
+    segment_article(article, config.max_chars)
+    result = RunResult()
+    for _ in _translate_articles([article], config, result):
+        pass
+    if result.failures:
+        raise RuntimeError(result.failures[0][1])
+    return article
+
+
+@flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=4))
+def translate_flow(paths: list[str], out_dir: str, config: RunConfig = RunConfig(),
+                   only_changed: bool = False) -> RunResult:
+    """Translate files and folders into `out_dir`; with `only_changed`, only files that are new
+    or changed since the last run into that folder (the inbox of a scheduled deployment)."""
+    started = time.perf_counter()
+    out = Path(out_dir)
+    result = RunResult()
+    files = _input_files(paths, result)
+    if not files:  # nothing readable: leave the output folder alone
+        return result
+    try:
+        with output_lock(out):
+            return _translate_locked(files, out, config, only_changed, result, started)
+    except OutputLocked as exc:  # a clear outcome, not a crashed flow run
+        result.failures.append((str(out), str(exc)))
+        return result
+
+
+def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_changed: bool,
+                      result: RunResult, started: float) -> RunResult:
+    translator = get_translator(config)
+    hits_before, requests_before = translator.memory_hits, translator.requests_sent
+    manifest = Manifest(out)
+    if only_changed:
+        files = manifest.changed(files)
+    articles_by_file: dict[Path, list[Article]] = {}
+    for file in files:
+        articles, failures = ingest_task(str(file), config.max_bytes)
+        result.failures += failures
+        if articles:
+            articles_by_file[file] = articles
+    articles = [a for arts in articles_by_file.values() for a in arts]
+    for article in articles:
+        segment_article(article, config.max_chars)
+    seconds_by_article: dict[str, float] = {}
+    slugs = SlugAllocator()
+    # Each article is written as soon as its segments are done: a killed run keeps them.
+    for article, seconds in _translate_articles(articles, config, result):
+        seconds_by_article[article.label] = seconds or 0.0
+        if seconds is not None:
+            _write(article, out / (slugs.allocate(output_slug(article)) + ".md"), config, result)
+    failed_labels = {label for label, _ in result.failures}
+    for file, arts in articles_by_file.items():
+        if not any(a.label in failed_labels for a in arts):
+            manifest.record(file)
+    manifest.save()
+    result.memory_hits += translator.memory_hits - hits_before
+    result.model_requests = translator.requests_sent - requests_before
+    result.seconds = time.perf_counter() - started
+    if files:
+        report_task(str(out), result.summaries, result.failures, result.seconds,
+                    translator.backend.model_id, seconds_by_article)
+    return result
+
+
+def _write(article: Article, target: Path, config: RunConfig, result: RunResult) -> None:
+    try:
+        summary, kept = write_article_task(article, str(target), config)
+    except Exception as exc:  # one article's failure must not stop the batch
+        result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+        return
+    result.summaries.append(summary)
+    result.articles.append(article)
+    result.flagged += [(article.label, f) for f in dict.fromkeys(article.flags)]
+    if kept:
+        result.kept.append((target, kept))
+    else:
+        result.written.append(target)
+
+
+def _input_files(paths: list[str], result: RunResult) -> list[Path]:
+    files = []
+    for path in paths:
+        try:
+            files += list_sources(Path(path))
+        except IngestError as exc:
+            result.failures.append((str(path), str(exc)))
+    return files
+
+
+def _translate_articles(articles: list[Article], config: RunConfig, result: RunResult):
+    """Submit every segment of every article at once (the task runner keeps the model's slots
+    busy), then yield each article, in order, once its segments are back in its blocks, with
+    the seconds since the previous one finished (None when a segment failed for good)."""
+    futures: dict[int, list] = {id(a): [] for a in articles}
+    for article in articles:
+        for block in article.all_blocks:
+            for i, seg in enumerate(block.segments):
+                if seg.translate:
+                    futures[id(article)].append((block, i, translate_segment_task.submit(seg, config)))
+    last = time.perf_counter()
+    for n, article in enumerate(articles, 1):
+        try:
+            for block, i, future in futures[id(article)]:
+                block.segments[i] = future.result()
+                if future.state.name == "Cached":
+                    result.memory_hits += 1  # served by Prefect's cache: no model call
+        except Exception as exc:
+            result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+            yield article, None
+            continue
+        now = time.perf_counter()
+        yield article, now - last
+        last = now
+        report_progress(n, len(articles))
