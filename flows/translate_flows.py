@@ -1,7 +1,8 @@
 """Prefect flows: one-off translation (`zh2en translate`) and the inbox flow that scheduled
 runs serve (`zh2en serve`) are the same flow; the inbox only skips unchanged files."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Prefect validates flow parameters against these
+# annotations when a deployment runs, and needs them as real types.
 
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pipeline.ingest import IngestError, list_sources
 from pipeline.locking import OutputLocked, output_lock
 from pipeline.manifest import Manifest
 from pipeline.models import Article
-from pipeline.runner import RunResult, output_slug
+from pipeline.runner import RunResult, output_path
 from pipeline.segmenting import segment_article
 from pipeline.slugs import SlugAllocator
 
@@ -73,7 +74,7 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
     for article, seconds in _translate_articles(articles, config, result):
         seconds_by_article[article.label] = seconds or 0.0
         if seconds is not None:
-            _write(article, out / (slugs.allocate(output_slug(article)) + ".md"), config, result)
+            _write(article, output_path(out, article, slugs), config, result)
     failed_labels = {label for label, _ in result.failures}
     for file, arts in articles_by_file.items():
         if not any(a.label in failed_labels for a in arts):

@@ -13,7 +13,7 @@ from pipeline.ingest import IngestError, list_sources, read_file
 from pipeline.models import Article
 from pipeline.qa import assess_article, qa_line, segment_details
 from pipeline.render import render_article
-from pipeline.slugs import article_slug
+from pipeline.slugs import SlugAllocator, article_slug
 from pipeline.translate import Translator
 
 
@@ -57,6 +57,7 @@ def write_article(article: Article, summary: dict, target: Path, model_id: str, 
     """Write the bilingual file and its QA JSON atomically. Returns why an existing, better
     output was kept instead (it has fewer flagged segments; `force` replaces it anyway)."""
     summary["file"] = target.name
+    summary["source_id"] = source_id(article)
     kept = None if force else existing_is_better(target, summary["flagged"])
     if kept is not None:
         return (f"kept the existing file ({kept} flagged segment(s)) over this run's "
@@ -78,6 +79,27 @@ def existing_is_better(target: Path, new_flagged: int) -> int | None:
     except (ValueError, KeyError, TypeError, OSError):
         return None
     return old_flagged if old_flagged < new_flagged else None
+
+
+def source_id(article: Article) -> str:
+    return f"{article.source.resolve()}#{article.index}"
+
+
+def output_path(out_dir: Path, article: Article, slugs: SlugAllocator) -> Path:
+    """The article's file: its slug, unless an earlier run wrote another article's output
+    under that name (then the next free -2, -3, ...); never a name outside `out_dir`."""
+    base = output_slug(article)
+    while True:
+        target = out_dir / (slugs.allocate(base) + ".md")
+        if _owner(target) in (None, source_id(article)):
+            return target
+
+
+def _owner(target: Path) -> str | None:
+    try:
+        return json.loads(target.with_suffix(".qa.json").read_text(encoding="utf-8")).get("source_id")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def output_slug(article: Article) -> str:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.runtime import RunConfig, close_translators, get_translator, set_progress
+from flows.server import ServerError, prefect_server
 from flows.translate_flows import translate_flow
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
@@ -148,6 +149,46 @@ def _open_backend(name: str, model_path: Path | None):
         return create_backend(name, model_path=model_path)
     except ModelUnavailable as exc:
         fail(str(exc))
+
+
+@app.command()
+def serve(
+    inbox: Path = typer.Option(..., "--inbox", help="Folder to watch: new or changed files are translated."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the bilingual files."),
+    cron: Optional[str] = typer.Option(None, "--cron", help="Cron schedule, e.g. '*/30 * * * *'."),
+    interval: Optional[int] = typer.Option(None, "--interval", min=1, help="Run every this many seconds."),
+    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+    glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port for the local Prefect server (default: a free one)."),
+) -> None:
+    """Serve a scheduled deployment that translates what is new or changed in the inbox."""
+    if (cron is None) == (interval is None):
+        fail("give exactly one of --cron or --interval", 2)
+    if not inbox.is_dir():
+        fail(f"{inbox}: inbox folder does not exist")
+    config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None,
+                       glossaries=tuple(str(g) for g in glossaries or ()))
+    try:
+        get_translator(config)  # a bad glossary or missing model fails now, not at 3 a.m.
+    except (GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    try:
+        with prefect_server(port) as api_url:
+            ui = api_url.removesuffix("/api")
+            err.print(f"zh2en: serving deployment 'zh2en-translate/zh2en-inbox' on {ui} "
+                      f"(UI: {ui}); inbox {inbox}, output {out_dir}; Ctrl-C stops it", markup=False)
+            translate_flow.serve(
+                name="zh2en-inbox", cron=cron, interval=interval, print_starting_message=False,
+                parameters={"paths": [str(inbox.resolve())], "out_dir": str(out_dir.resolve()),
+                            "config": config, "only_changed": True})
+    except ServerError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close_translators()
+        err.print("zh2en: stopped", markup=False)
 
 
 @app.command("eval")

@@ -1,0 +1,108 @@
+"""Prefect flows under the session's prefect_test_harness, with the tiny MarianMT model (real
+inference, garbage output: these tests are about caching and orchestration, not quality)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from flows.runtime import RunConfig, close_translators
+from flows.translate_flows import translate_flow
+
+
+def articles_dir(root: Path, n: int = 2) -> tuple[Path, str]:
+    """Input files whose text is unique to this test, so no earlier test's cache answers."""
+    tag = uuid.uuid4().hex[:6]
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (root / f"a{i}.txt").write_text(f"标题{tag}{i}\n\n第一段{tag}讲梯度。\n\n第二段{tag}讲注意力。\n",
+                                        encoding="utf-8")
+    return root, tag
+
+
+@pytest.fixture()
+def config(tiny_model_dir):
+    # use_memory=False: what is measured here is Prefect's own task cache.
+    yield RunConfig(backend="marian", model_path=str(tiny_model_dir), use_memory=False)
+    close_translators()
+
+
+def test_second_run_is_served_from_cache_with_no_model_call(config, tmp_path):
+    inbox, _ = articles_dir(tmp_path / "in")
+    first = translate_flow([str(inbox)], str(tmp_path / "out"), config)
+    assert len(first.written) == 2 and first.model_requests >= 6
+    second = translate_flow([str(inbox)], str(tmp_path / "out2"), config)
+    assert second.model_requests == 0 and second.memory_hits == 6  # 2 titles + 4 paragraphs
+    assert len(second.written) == 2
+
+
+def test_a_changed_paragraph_retranslates_only_that_segment(config, tmp_path):
+    inbox, tag = articles_dir(tmp_path / "in")
+    translate_flow([str(inbox)], str(tmp_path / "out"), config)
+    path = inbox / "a0.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"第二段{tag}讲注意力", f"第二段{tag}改了"),
+                    encoding="utf-8")
+    again = translate_flow([str(inbox)], str(tmp_path / "out"), config)
+    assert again.memory_hits == 5 and again.model_requests >= 1
+
+
+def test_inbox_mode_translates_only_new_or_changed_files(config, tmp_path):
+    inbox, tag = articles_dir(tmp_path / "in")
+    out = tmp_path / "out"
+    assert len(translate_flow([str(inbox)], str(out), config, only_changed=True).written) == 2
+    assert translate_flow([str(inbox)], str(out), config, only_changed=True).summaries == []
+    (inbox / "new.txt").write_text(f"新文{tag}\n\n新的段落{tag}。\n", encoding="utf-8")
+    (inbox / "a1.txt").unlink()  # a removed input leaves its output alone
+    third = translate_flow([str(inbox)], str(out), config, only_changed=True)
+    assert [p.name for p in third.written] == [next(out.glob("*.md")).name] or len(third.written) == 1
+    assert len([p for p in out.glob("*.md") if p.name != "report.md"]) == 3
+
+
+def test_dask_cluster_of_two_workers(config, tmp_path):
+    from distributed import LocalCluster
+    from prefect_dask import DaskTaskRunner
+
+    inbox, _ = articles_dir(tmp_path / "in", 3)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        flow = translate_flow.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+        result = flow([str(inbox)], str(tmp_path / "out"), config)
+    assert len(result.written) == 3 and not result.failures
+    for path in result.written:
+        assert "<!-- en -->" in path.read_text(encoding="utf-8")
+
+
+def test_scheduled_runs_on_a_real_local_server(tiny_model_dir, tmp_path):
+    """`zh2en serve` starts a local Prefect server, runs on an interval, picks up a dropped
+    file on its next run, and stops cleanly."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    articles_dir(inbox, 1)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), ZH2EN_STATE_DIR=str(tmp_path / "state"))
+    proc = subprocess.Popen([sys.executable, "-m", "zh2en", "serve", "--inbox", str(inbox), "--out", str(out),
+                             "--interval", "3", "--backend", "marian", "--model-dir", str(tiny_model_dir)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 100
+        while time.time() < deadline and len(list(out.glob("*.qa.json"))) < 1:
+            time.sleep(0.5)
+        assert len(list(out.glob("*.qa.json"))) == 1, "the first scheduled run wrote nothing"
+        (inbox / "dropped.txt").write_text("后来的文章\n\n后来放进收件箱的段落。\n", encoding="utf-8")
+        while time.time() < deadline and len(list(out.glob("*.qa.json"))) < 2:
+            time.sleep(0.5)
+        assert len(list(out.glob("*.qa.json"))) == 2, "the dropped file was not picked up"
+    finally:
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode in (0, 130), stderr
+    assert "serving deployment" in stderr and "zh2en: stopped" in stderr
+    api = stderr.split(" on ", 1)[1].split(" ", 1)[0]
+    with pytest.raises(OSError):  # the server it started is gone
+        import socket
+
+        host, port = api.removeprefix("http://").split(":")
+        socket.create_connection((host, int(port)), timeout=2).close()
