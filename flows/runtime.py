@@ -26,6 +26,11 @@ class RunConfig:
     max_bytes: int = DEFAULT_MAX_BYTES
     force: bool = False
     slots: int = 4   # concurrent segment tasks: what one llama.cpp model serves at once
+    summaries: bool = True   # needs a chat model: the llama backend
+
+    @property
+    def summarizes(self) -> bool:
+        return self.summaries and self.backend == "llama"
 
     def model_key(self) -> "RunConfig":
         """The fields that decide which Translator (model, glossary, memory) to use."""

@@ -3,6 +3,7 @@ here; the work does not."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from prefect import task
@@ -13,6 +14,7 @@ from pipeline.backends.base import TransientBackendError
 from pipeline.models import Article, Segment
 from pipeline.report import write_run_report
 from pipeline.runner import RunResult, finish_article, load_articles, write_article
+from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
 
 
 def _segment_cache_key(context, parameters: dict) -> str:
@@ -46,6 +48,22 @@ def ingest_task(path: str, max_bytes: int) -> tuple[list[Article], list[tuple[st
 def translate_segment_task(segment: Segment, config: RunConfig) -> Segment:
     get_translator(config).translate_segments([segment])
     return segment
+
+
+def _summary_cache_key(context, parameters: dict) -> str:
+    article: Article = parameters["article"]
+    translator = get_translator(parameters["config"])
+    text, _ = english_text(article)
+    payload = "\x1f".join([text, str(article.excerpt), translator.backend.model_sha256,
+                           translator.memory_context.glossary_version, SUMMARY_PROMPT_VERSION])
+    return "summary-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@task(name="summarize-article", cache_key_fn=_summary_cache_key, persist_result=True,
+      retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
+def summarize_task(article: Article, config: RunConfig) -> SummaryResult:
+    translator = get_translator(config)
+    return summarize_article(article, translator.backend.complete, translator.glossary, translator.qa)
 
 
 @task(name="write-article")

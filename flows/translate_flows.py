@@ -11,7 +11,7 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.runtime import RunConfig, get_translator, report_progress
-from flows.tasks import ingest_task, report_task, translate_segment_task, write_article_task
+from flows.tasks import ingest_task, report_task, summarize_task, translate_segment_task, write_article_task
 from pipeline.ingest import IngestError, list_sources
 from pipeline.locking import OutputLocked, output_lock
 from pipeline.manifest import Manifest
@@ -74,6 +74,8 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
     for article, seconds in _translate_articles(articles, config, result):
         seconds_by_article[article.label] = seconds or 0.0
         if seconds is not None:
+            if config.summarizes:
+                _summarize(article, config, result)
             _write(article, output_path(out, article, slugs), config, result)
     failed_labels = {label for label, _ in result.failures}
     for file, arts in articles_by_file.items():
@@ -87,6 +89,36 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
         report_task(str(out), result.summaries, result.failures, result.seconds,
                     translator.backend.model_id, seconds_by_article)
     return result
+
+
+def _summarize(article: Article, config: RunConfig, result: RunResult) -> None:
+    try:
+        outcome = summarize_task(article, config)
+    except Exception as exc:  # a failed summary is flagged, the translation still written
+        article.summary_flags = [f"summary failed: {type(exc).__name__}: {exc}"]
+        return
+    article.summary, article.summary_flags = outcome.text, outcome.flags
+    result.flagged += [(article.label, f) for f in outcome.flags]
+
+
+@flow(name="zh2en-summarize")
+def summarize_flow(paths: list[str], config: RunConfig = RunConfig()) -> tuple[list[Article], list[tuple[str, str]]]:
+    """Translate (cached) and summarise; writes nothing. For `zh2en summarize`."""
+    result = RunResult()
+    files = _input_files(paths, result)
+    articles = []
+    for file in files:
+        found, failures = ingest_task(str(file), config.max_bytes)
+        articles += found
+        result.failures += failures
+    for article in articles:
+        segment_article(article, config.max_chars)
+    done = []
+    for article, seconds in _translate_articles(articles, config, result):
+        if seconds is not None:
+            _summarize(article, config, result)
+            done.append(article)
+    return done, result.failures
 
 
 def _write(article: Article, target: Path, config: RunConfig, result: RunResult) -> None:

@@ -141,6 +141,8 @@ def _word_pattern(word: str) -> str:
         return re.escape(word) + r"(?:s|es|'s)?"
     # A stem tolerates inflection: "distillation" ~ "distilled", "normalization" ~ "normalized".
     stem = word
+    if word.lower().endswith(("ix", "ex")):  # matrix ~ matrices, index ~ indices
+        return re.escape(word[:-2]) + r"(?:ix|ex|ices)"
     for suffix in _SUFFIXES:
         if word.lower().endswith(suffix) and len(word) - len(suffix) >= 4:
             stem = word[:-len(suffix)]
@@ -148,7 +150,8 @@ def _word_pattern(word: str) -> str:
     return re.escape(stem) + r"[a-z]*"
 
 
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s", "ity", "al", "y", "e")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ence", "ance", "ies", "ed", "es", "s", "ity",
+             "al", "y", "e")
 
 
 def _alternative(text: str) -> str:

@@ -104,6 +104,7 @@ def parse_listing_page(lines: list[str], source: Path) -> list[Article]:
         if len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
             title = paragraphs.pop(0)
         articles.append(_article(title, date, None, source, n, paragraphs))
+        articles[-1].excerpt = True  # listing pages show the opening paragraphs only
     return articles
 
 

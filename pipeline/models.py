@@ -75,6 +75,7 @@ class Article:
     blocks: list[Block] = field(default_factory=list)
     title_block: Block | None = None
     notices: list[str] = field(default_factory=list)  # ingest-time remarks (encoding, no Chinese)
+    excerpt: bool = False           # a listing-page excerpt, not the whole article
     summary: str | None = None      # English summary of the article
     summary_flags: list[str] = field(default_factory=list)
 

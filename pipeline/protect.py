@@ -40,6 +40,7 @@ _MARKDOWN_INLINE = re.compile(
     r"|<https?://[^>\s]+>"       # autolink
     r"|https?://[^\s)<>，。]+"   # bare URL
     r"|</?[A-Za-z][^<>]*>"       # inline HTML tag
+    r"|(?<![\w@])@[^\s,，。:：;；!！?？)）]+"  # an @handle: a name, kept as written
 )
 
 
@@ -49,7 +50,7 @@ def find_protected_spans(text: str) -> list[tuple[int, int, str, str]]:
     taken = [(a, b) for a, b, _, _ in found]
     for m in _MARKDOWN_INLINE.finditer(text):
         if not any(a < m.end() and m.start() < b for a, b in taken):
-            kind = "code" if m.group().startswith("`") else "markup"
+            kind = "code" if m.group().startswith("`") else "name" if m.group().startswith("@") else "markup"
             found.append((m.start(), m.end(), m.group(), kind))
     return sorted(found)
 

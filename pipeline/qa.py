@@ -156,6 +156,8 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "glossary_adherence": _pct(terms_ok, terms_total),
         "residue_segments": residue,
         "failed_checks": dict(failed_checks),
+        "summary": article.summary,
+        "summary_flags": list(article.summary_flags),
     }
 
 

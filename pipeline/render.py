@@ -30,6 +30,8 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
     }
     if qa:
         meta["qa"] = qa
+    if article.summary:
+        meta["summary"] = article.summary
     return meta
 
 
@@ -42,6 +44,12 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
         title_en = escape_html(_heading_text(article.title_en or article.title, article.title))
         out += [f"# {title_en}", "", escape_html(_one_line(article.title)), ""]
         out += _flag_lines(article.title_block)
+    if article.summary:
+        spans = [s for seg in article.segments for s in seg.spans]
+        out += [f"> **Summary.** {escape_html(_one_line(article.summary), spans)}", ""]
+    if article.summary_flags:
+        out += ["> [!WARNING]", "> zh2en flagged the summary:"]
+        out += [f"> - {f}" for f in article.summary_flags] + [""]
     for block in article.blocks:
         out += render_block(block)
     return "\n".join(out).rstrip() + "\n"

@@ -114,6 +114,26 @@ class Translator:
                 seg.notes.append(f"still wrong after retries: {'; '.join(unresolved)}")
         if self.glossary:
             self._enforce_terms(segments)
+        self._repair_residue(segments)
+
+    def _repair_residue(self, segments: list[Segment]) -> None:
+        """Last resort for words the model keeps leaving in Chinese (an idiom, a rare word):
+        translate each leftover run of Han characters alone and put it in place."""
+        todo = []
+        for seg in segments:
+            runs = list(dict.fromkeys(HAN_RUN.findall(strip_spans(seg.translation or "", seg.spans))))
+            if runs:
+                todo.append((seg, runs))
+        words = [Unit(run, []) for _, runs in todo for run in runs]
+        self._run(words, DEFAULT_STYLE, strict=True)
+        answers = iter(words)
+        for seg, runs in todo:
+            fixed = {run: next(answers) for run in runs}
+            good = {run: u.english for run, u in fixed.items() if u.english and not HAN.search(u.english)}
+            if good:
+                seg.translation = replace_outside_spans(seg.translation, seg.spans, good)
+                seg.notes.append("left-over Chinese translated word by word: "
+                                 + ", ".join(f"{k} = {v}" for k, v in good.items()))
 
     def _enforce_terms(self, segments: list[Segment]) -> None:
         """One stricter retry, naming the missing terms, for segments that did not render a
@@ -188,6 +208,23 @@ class Translator:
             u.english = join_english(words)
             u.problems = [q for p in parts if isinstance(p, Unit) for q in p.problems]
             u.fragmented = bool(u.spans)
+
+
+HAN_RUN = re.compile(HAN.pattern + "+")
+
+
+def replace_outside_spans(text: str, spans: list[Span], replacements: dict[str, str]) -> str:
+    """Replace words in the prose of `text`, never inside a restored formula."""
+    keep = sorted({s.text for s in spans}, key=len, reverse=True)
+    pieces = re.split("(" + "|".join(re.escape(k) for k in keep) + ")", text) if keep else [text]
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:  # prose between formulas
+            for zh, en in replacements.items():
+                piece = re.sub(rf"\s*{re.escape(zh)}\s*", f" {en.strip().rstrip('.')} ", piece)
+            piece = re.sub(r"[ \t]{2,}", " ", piece)
+        out.append(piece)
+    return "".join(out).strip()
 
 
 def split_unit(unit: Unit) -> list[Unit]:

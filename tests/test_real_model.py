@@ -43,3 +43,25 @@ def test_cli_writes_a_bilingual_file(tmp_path):
     english = text.split("<!-- en -->", 1)[1]
     assert "$x$" in english and "$Wx$" in english
     assert "wrote 1 file(s)" in proc.stderr and " s (" in proc.stderr
+
+
+def test_summary_of_a_seed_article_passes_its_checks(llama_backend, seed_articles):
+    from pipeline.glossary import Glossary
+    from pipeline.summarize import summarize_article
+
+    # "Why is the default norm of gradient clipping 1?": short, with inline formulas
+    article = next(a for a in seed_articles if a.date == "2 Jan")
+    glossary = Glossary.default()
+    Translator(llama_backend, glossary=glossary).translate_article(article)
+    result = summarize_article(article, llama_backend.complete, glossary)
+    assert result.text, result.flags
+    assert not any(ch in result.text for ch in "{}") and "[[" not in result.text  # no placeholder
+    from pipeline.checks import HAN
+
+    assert not HAN.search(result.text)
+    assert 1 <= result.text.count(".") and len(result.text) <= 900
+    spans = {s.text for seg in article.segments for s in seg.spans}
+    for formula in __import__("re").findall(r"\$[^$]+\$", result.text):
+        assert formula in spans  # a formula in a summary is a real span of the article
+    # the listing excerpt wants one sentence; any failed check is reported, never silent
+    assert result.flags == [] or all(f.startswith("summary:") for f in result.flags)

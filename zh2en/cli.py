@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from flows.runtime import RunConfig, close_translators, get_translator, set_progress
 from flows.server import ServerError, prefect_server
-from flows.translate_flows import translate_flow
+from flows.translate_flows import summarize_flow, translate_flow
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
 from pipeline.glossary import Glossary, GlossaryError
@@ -70,6 +70,7 @@ def translate(
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse input files larger than this."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Run the tasks on an existing Dask cluster (tcp://HOST:PORT)."),
+    summaries: bool = typer.Option(True, "--summary/--no-summary", help="Add an English summary (llama backend)."),
 ) -> None:
     """Translate articles into bilingual markdown files, one per article."""
     if backend not in BACKENDS:  # before any work: a typo should not cost a model load
@@ -77,7 +78,7 @@ def translate(
     inputs = [str(p) for p in (paths or [sample_page()])]
     config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None, max_chars=max_chars,
                        glossaries=tuple(str(g) for g in glossaries or ()), use_glossary=use_glossary,
-                       use_memory=use_memory, max_bytes=max_bytes, force=force)
+                       use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries)
     result = _run_flow(inputs, output, config, dask_address)
     for article in result.articles:
         for notice in article.notices:
@@ -149,6 +150,35 @@ def _open_backend(name: str, model_path: Path | None):
         return create_backend(name, model_path=model_path)
     except ModelUnavailable as exc:
         fail(str(exc))
+
+
+@app.command()
+def summarize(
+    paths: list[Path] = typer.Argument(..., help="Files or folders."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
+    glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
+) -> None:
+    """Print an English summary of each article (translating it first, through the cache)."""
+    config = RunConfig(model_path=str(model_dir) if model_dir else None,
+                       glossaries=tuple(str(g) for g in glossaries or ()))
+    try:
+        get_translator(config)
+    except (GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    try:
+        articles, failures = summarize_flow.with_options(task_runner=_task_runner(config, None))(
+            [str(p) for p in paths], config)
+    finally:
+        close_translators()
+    for article in articles:
+        out.print(f"## {article.title_en or article.label}\n", markup=False)
+        out.print((article.summary or "(no summary)") + "\n", markup=False)
+        for flag in article.summary_flags:
+            err.print(f"zh2en: flagged: {article.label}: {flag}", markup=False)
+    for label, reason in failures:
+        err.print(f"zh2en: error: {reason if reason.startswith(label) else f'{label}: {reason}'}", markup=False)
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()
