@@ -26,7 +26,9 @@ from pipeline.backends import BACKENDS, create_backend
 from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
 from pipeline.glossary import Glossary, GlossaryError
 from pipeline.decoding import DEFAULT_MAX_BYTES
+from pipeline.memory import TranslationMemory
 from pipeline.model_store import ModelUnavailable
+from pipeline.tmx import TMXError, export_tmx, import_tmx
 from pipeline.report import aggregate
 from pipeline.runner import RunResult
 from pipeline.segmenting import DEFAULT_MAX_CHARS
@@ -219,6 +221,35 @@ def serve(
     finally:
         close_translators()
         err.print("zh2en: stopped", markup=False)
+
+
+tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
+app.add_typer(tm_app, name="tm")
+
+
+@tm_app.command("export")
+def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write.")) -> None:
+    """Write every segment of the translation memory as TMX (zh-CN -> en)."""
+    memory = TranslationMemory.default()
+    n = export_tmx(memory, tmx)
+    err.print(f"zh2en: exported {n} segment(s) to {tmx}", markup=False)
+
+
+@tm_app.command("import")
+def tm_import(
+    tmx: Path = typer.Argument(..., help="TMX file to read."),
+    backend: str = typer.Option("llama", "--backend", help="Model the units are filed under if the file has no zh2en properties."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+) -> None:
+    """Add a TMX file's units to the translation memory (validated first; a bad file adds nothing)."""
+    if not tmx.is_file():
+        fail(f"{tmx}: no such file")
+    try:
+        translator = get_translator(RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None))
+        n = import_tmx(TranslationMemory.default(), tmx, translator.memory_context)
+    except (TMXError, GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
 
 
 @app.command("eval")

@@ -1,0 +1,77 @@
+"""TMX 1.4b export and import of the translation memory (zh-CN -> en), for CAT tools.
+
+Each <tu> carries the memory's context as properties (model sha256, glossary and prompt
+versions) so a file exported here and imported into a fresh store serves exactly the same
+segments again; a TMX from another tool, without them, is filed under the context given.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.atomic import atomic_output_path
+from pipeline.memory import Entry, MemoryContext, TranslationMemory
+
+SRC_LANG = "zh-CN"
+TGT_LANG = "en"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PROPS = {"x-model-sha256": "model_sha256", "x-glossary-version": "glossary_version",
+         "x-prompt-version": "prompt_version"}
+
+
+class TMXError(ValueError):
+    """A malformed TMX file; the message says where."""
+
+
+def export_tmx(memory: TranslationMemory, path: Path, context: MemoryContext | None = None) -> int:
+    root = etree.Element("tmx", version="1.4")
+    etree.SubElement(root, "header", creationtool="zh2en", creationtoolversion="0.1.0", segtype="paragraph",
+                     adminlang="en", srclang=SRC_LANG, datatype="plaintext", **{"o-tmf": "zh2en"},
+                     creationdate=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    body = etree.SubElement(root, "body")
+    rows = memory.entries(context)
+    for source, translation, model_sha, glossary_version, prompt_version in rows:
+        tu = etree.SubElement(body, "tu")
+        for name, value in (("x-model-sha256", model_sha), ("x-glossary-version", glossary_version),
+                            ("x-prompt-version", prompt_version)):
+            etree.SubElement(tu, "prop", type=name).text = value
+        for lang, text in ((SRC_LANG, source), (TGT_LANG, translation)):
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
+            etree.SubElement(tuv, "seg").text = text
+    with atomic_output_path(Path(path)) as tmp:
+        etree.ElementTree(root).write(str(tmp), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return len(rows)
+
+
+def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext) -> int:
+    """Validate the whole file first, then store its units: a bad file stores nothing."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise TMXError(f"{path}: not well-formed XML: {exc}") from None
+    if root.tag != "tmx" or root.find("header") is None or root.find("body") is None:
+        raise TMXError(f"{path}: not a TMX file (expected <tmx> with <header> and <body>)")
+    entries = []
+    for n, tu in enumerate(root.find("body").iter("tu"), 1):
+        segs = {}
+        for tuv in tu.findall("tuv"):
+            lang = (tuv.get(XML_LANG) or tuv.get("lang") or "").lower()
+            seg = tuv.find("seg")
+            if seg is None:
+                raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): <tuv> without <seg>")
+            segs[lang] = "".join(seg.itertext())
+        zh = next((t for lang, t in segs.items() if lang.startswith("zh")), None)
+        en = next((t for lang, t in segs.items() if lang.startswith("en")), None)
+        if not zh or not en:
+            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}) needs a zh and an en <tuv>")
+        props = {PROPS[p.get("type")]: (p.text or "") for p in tu.findall("prop") if p.get("type") in PROPS}
+        context = MemoryContext(**{**default.__dict__, **props})
+        entries.append((context, Entry(zh, en)))
+    for context, entry in entries:
+        memory.put(context, entry)
+    return len(entries)
