@@ -223,6 +223,34 @@ def serve(
         err.print("zh2en: stopped", markup=False)
 
 
+@app.command()
+def bench(
+    input_path: Optional[Path] = typer.Option(None, "--input", help="Input (default: the bundled sample page)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N segments."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
+) -> None:
+    """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
+    from pipeline.backends import create_backend as _create
+    from pipeline.bench import format_bench, run_bench
+    from pipeline.ingest import IngestError, read_path
+
+    try:
+        articles = read_path(input_path or sample_page())
+        glossary = Glossary.default()
+        backend = _create("llama", model_path=model_dir)
+    except (IngestError, GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    try:
+        report = run_bench(backend, articles, glossary, limit)
+    finally:
+        backend.close()
+    if as_json:
+        out.print_json(data=report)
+    else:
+        out.print(format_bench(report), markup=False)
+
+
 tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
 app.add_typer(tm_app, name="tm")
 

@@ -51,6 +51,8 @@ class LlamaBackend:
         self._server = xllamacpp.Server(params)
         self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="llama-slot")
         self._lock = threading.Lock()
+        self.tokens_in = self.tokens_out = 0   # for zh2en bench
+        self.last_timings: dict = {}
 
     def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
         request = {
@@ -64,6 +66,11 @@ class LlamaBackend:
         reply = self._server.handle_chat_completions(request)
         if not isinstance(reply, dict) or "choices" not in reply:
             raise TransientBackendError(f"llama.cpp returned no completion: {str(reply)[:200]}")
+        usage, timings = reply.get("usage") or {}, reply.get("timings") or {}
+        with self._lock:
+            self.tokens_in += usage.get("prompt_tokens", 0)
+            self.tokens_out += usage.get("completion_tokens", 0)
+            self.last_timings = timings
         return reply["choices"][0]["message"]["content"] or ""
 
     def translate(self, batch: list[TranslationRequest]) -> list[str]:
