@@ -1,7 +1,6 @@
-"""Quality checks: one small function per thing a translation can get wrong.
-
-Each returns a CheckResult (name, ok, detail) so reports can list them uniformly.
-"""
+"""Shared check vocabulary (CheckResult, the Han-character pattern) and the two
+article-level checks the Done-when of the translate issue names. The per-segment checks
+live in qa.py."""
 
 from __future__ import annotations
 
@@ -21,16 +20,6 @@ class CheckResult:
     name: str
     ok: bool
     detail: str = ""
-
-
-def chinese_residue(english: str) -> CheckResult:
-    """Fails when Han characters remain in English prose (spans already removed)."""
-    found = HAN.findall(english)
-    return CheckResult("chinese_residue", not found, "".join(found[:20]) if found else "")
-
-
-def not_empty(english: str) -> CheckResult:
-    return CheckResult("not_empty", bool(english.strip()), "" if english.strip() else "empty output")
 
 
 def formula_integrity(article: Article) -> CheckResult:

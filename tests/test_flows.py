@@ -106,3 +106,13 @@ def test_scheduled_runs_on_a_real_local_server(tiny_model_dir, tmp_path):
 
         host, port = api.removeprefix("http://").split(":")
         socket.create_connection((host, int(port)), timeout=2).close()
+
+
+def test_article_flow_translates_one_article(config):
+    from flows.translate_flows import translate_article_flow
+    from pipeline.ingest import parse_text
+
+    [article] = parse_text(f"标题{uuid.uuid4().hex[:6]}\n\n设$x$为输入。\n", Path("one.txt"))
+    done = translate_article_flow(article, config)
+    assert all(seg.translation for seg in done.segments if seg.translate)
+    assert any("$x$" in (seg.translation or "") for seg in done.segments)
