@@ -65,3 +65,19 @@ def test_summary_of_a_seed_article_passes_its_checks(llama_backend, seed_article
         assert formula in spans  # a formula in a summary is a real span of the article
     # the listing excerpt wants one sentence; any failed check is reported, never silent
     assert result.flags == [] or all(f.startswith("summary:") for f in result.flags)
+
+
+def test_new_paragraph_full_of_glossary_terms_renders_them(llama_backend):
+    """Text written for this test (not from the seeds), dense with the required terms."""
+    from pipeline.glossary import Glossary
+
+    glossary = Glossary.default()
+    [article] = parse_text(
+        "术语测试\n\n大语言模型的训练常用梯度裁剪和权重衰减。扩散模型可以通过蒸馏加速,而注意力机制依赖位置编码。\n",
+        Path("terms.txt"))
+    Translator(llama_backend, glossary=glossary).translate_article(article)
+    paragraph = article.blocks[0].segments
+    english = " ".join(seg.translation for seg in paragraph)
+    terms = glossary.terms_in(article.blocks[0].source)
+    assert len(terms) >= 6
+    assert glossary.missing(terms, english) == [], english

@@ -8,6 +8,7 @@ import sys
 # Prefect's logs are for its UI; a terminal user gets our own one-line messages (set
 # PREFECT_LOGGING_LEVEL=INFO to see Prefect's).
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 import flows  # noqa: E402,F401  (sets Prefect's settings before Prefect is imported)
 from importlib import resources
