@@ -97,9 +97,9 @@ class TranslationMemory:
                  json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts,
                  datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
 
-    def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str]]:
-        """(source, translation, model_sha256, glossary_version, prompt_version) rows."""
-        query = "SELECT source, translation, model_sha256, glossary_version, prompt_version FROM segments"
+    def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
+        """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""
+        query = "SELECT source, translation, model_sha256, glossary_version, prompt_version, flags FROM segments"
         args: tuple = ()
         if ctx is not None:
             query += " WHERE model_sha256 = ? AND glossary_version = ? AND prompt_version = ?"

@@ -1,7 +1,7 @@
 """TMX 1.4b export and import of the translation memory (zh-CN -> en), for CAT tools.
 
 Each <tu> carries the memory's context as properties (model sha256, glossary and prompt
-versions) so a file exported here and imported into a fresh store serves exactly the same
+versions, and the translator's warnings) so a file exported here and imported into a fresh store serves exactly the same
 segments again; a TMX from another tool, without them, is filed under the context given.
 """
 
@@ -34,10 +34,10 @@ def export_tmx(memory: TranslationMemory, path: Path, context: MemoryContext | N
                      creationdate=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
     body = etree.SubElement(root, "body")
     rows = memory.entries(context)
-    for source, translation, model_sha, glossary_version, prompt_version in rows:
+    for source, translation, model_sha, glossary_version, prompt_version, flags in rows:
         tu = etree.SubElement(body, "tu")
         for name, value in (("x-model-sha256", model_sha), ("x-glossary-version", glossary_version),
-                            ("x-prompt-version", prompt_version)):
+                            ("x-prompt-version", prompt_version), ("x-zh2en-flags", flags)):
             etree.SubElement(tu, "prop", type=name).text = value
         for lang, text in ((SRC_LANG, source), (TGT_LANG, translation)):
             tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
@@ -71,7 +71,12 @@ def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext) ->
             raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}) needs a zh and an en <tuv>")
         props = {PROPS[p.get("type")]: (p.text or "") for p in tu.findall("prop") if p.get("type") in PROPS}
         context = MemoryContext(**{**default.__dict__, **props})
-        entries.append((context, Entry(zh, en)))
+        flags = next((p.text for p in tu.findall("prop") if p.get("type") == "x-zh2en-flags"), None) or "[]"
+        try:
+            kept_flags = tuple(json.loads(flags))
+        except ValueError:
+            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags is not JSON") from None
+        entries.append((context, Entry(zh, en, kept_flags)))
     for context, entry in entries:
         memory.put(context, entry)
     return len(entries)

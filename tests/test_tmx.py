@@ -11,13 +11,14 @@ CTX = MemoryContext("c" * 64, "gv1", "pv1")
 def test_export_then_import_into_a_fresh_store_serves_the_same_segments(tmp_path):
     memory = TranslationMemory(tmp_path / "a.sqlite")
     memory.put(CTX, Entry("梯度下降是一种优化方法。", "Gradient descent is an optimisation method."))
-    memory.put(CTX, Entry("设$x$为输入 & <b>。", "Let $x$ be the input & <b>."))
+    memory.put(CTX, Entry("设$x$为输入 & <b>。", "Let $x$ be the input & <b>.", ("translated piece by piece",)))
     assert export_tmx(memory, tmp_path / "tm.tmx") == 2
     text = (tmp_path / "tm.tmx").read_text(encoding="utf-8")
     assert '<tmx version="1.4">' in text and 'srclang="zh-CN"' in text and 'xml:lang="en"' in text
     fresh = TranslationMemory(tmp_path / "b.sqlite")
     assert import_tmx(fresh, tmp_path / "tm.tmx", MemoryContext("other", "other", "other")) == 2
-    assert fresh.get(CTX, "设$x$为输入 & <b>。").translation == "Let $x$ be the input & <b>."
+    back = fresh.get(CTX, "设$x$为输入 & <b>。")
+    assert back.translation == "Let $x$ be the input & <b>." and back.flags == ("translated piece by piece",)
 
 
 @pytest.mark.parametrize("content, message", [
