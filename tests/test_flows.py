@@ -96,9 +96,9 @@ def test_scheduled_runs_on_a_real_local_server(tiny_model_dir, tmp_path):
             time.sleep(0.5)
         assert len(list(out.glob("*.qa.json"))) == 2, "the dropped file was not picked up"
     finally:
-        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        _, stderr = proc.communicate(timeout=90)
-    assert proc.returncode in (0, 130), stderr
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends; a run in flight gets 20 s to finish
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
     assert "serving deployment" in stderr and "zh2en: stopped" in stderr
     api = stderr.split(" on ", 1)[1].split(" ", 1)[0]
     with pytest.raises(OSError):  # the server it started is gone

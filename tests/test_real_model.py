@@ -1,5 +1,6 @@
 """The real packaged model (Qwen2.5-Coder-1.5B, llama.cpp): few, short tests."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_cli_writes_a_bilingual_file(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "zh2en", "translate", str(source), "-o", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    [written] = list(out.glob("*.md"))
+    [written] = [p for p in out.glob("*.md") if p.name != "report.md"]
     assert proc.stdout.strip() == str(written)
     text = written.read_text(encoding="utf-8")
     english = text.split("<!-- en -->", 1)[1]
@@ -55,13 +56,13 @@ def test_summary_of_a_seed_article_passes_its_checks(llama_backend, seed_article
     Translator(llama_backend, glossary=glossary).translate_article(article)
     result = summarize_article(article, llama_backend.complete, glossary)
     assert result.text, result.flags
-    assert not any(ch in result.text for ch in "{}") and "[[" not in result.text  # no placeholder
+    assert not re.search(r"\{\s*v\d+\s*\}|\[\[\d+\]\]|<m\d+/>", result.text)  # no placeholder
     from pipeline.checks import HAN
 
     assert not HAN.search(result.text)
     assert 1 <= result.text.count(".") and len(result.text) <= 900
     spans = {s.text for seg in article.segments for s in seg.spans}
-    for formula in __import__("re").findall(r"\$[^$]+\$", result.text):
+    for formula in re.findall(r"\$[^$]+\$", result.text):
         assert formula in spans  # a formula in a summary is a real span of the article
     # the listing excerpt wants one sentence; any failed check is reported, never silent
     assert result.flags == [] or all(f.startswith("summary:") for f in result.flags)

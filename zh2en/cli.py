@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import signal
+import subprocess
 import sys
+import threading
 
 # Prefect's logs are for its UI; a terminal user gets our own one-line messages (set
 # PREFECT_LOGGING_LEVEL=INFO to see Prefect's).
@@ -206,79 +211,46 @@ def serve(
         get_translator(config)  # a bad glossary or missing model fails now, not at 3 a.m.
     except (GlossaryError, ModelUnavailable) as exc:
         fail(str(exc))
+    spec = json.dumps({"inbox": str(inbox.resolve()), "out": str(out_dir.resolve()), "cron": cron,
+                       "interval": interval, "config": dataclasses.asdict(config)})
+    stop = _stop_on_signals()
     try:
         with prefect_server(port) as api_url:
             ui = api_url.removesuffix("/api")
             err.print(f"zh2en: serving deployment 'zh2en-translate/zh2en-inbox' on {ui} "
                       f"(UI: {ui}); inbox {inbox}, output {out_dir}; Ctrl-C stops it", markup=False)
-            translate_flow.serve(
-                name="zh2en-inbox", cron=cron, interval=interval, print_starting_message=False,
-                parameters={"paths": [str(inbox.resolve())], "out_dir": str(out_dir.resolve()),
-                            "config": config, "only_changed": True})
+            runner = subprocess.Popen([sys.executable, "-m", "flows.serve_runner", spec], start_new_session=True,
+                                      env={**os.environ, "PREFECT_API_URL": api_url})
+            while runner.poll() is None and not stop.wait(0.5):
+                pass
+            _end_process_group(runner)
     except ServerError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        pass
     finally:
         close_translators()
         err.print("zh2en: stopped", markup=False)
 
 
-@app.command()
-def bench(
-    input_path: Optional[Path] = typer.Option(None, "--input", help="Input (default: the bundled sample page)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N segments."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
-) -> None:
-    """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
-    from pipeline.backends import create_backend as _create
-    from pipeline.bench import format_bench, run_bench
-    from pipeline.ingest import IngestError, read_path
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
 
+
+def _end_process_group(proc: subprocess.Popen, grace: float = 20) -> None:
+    """Ask the runner (and the flow runs it started) to stop; after `grace` seconds, make it."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
     try:
-        articles = read_path(input_path or sample_page())
-        glossary = Glossary.default()
-        backend = _create("llama", model_path=model_dir)
-    except (IngestError, GlossaryError, ModelUnavailable) as exc:
-        fail(str(exc))
-    try:
-        report = run_bench(backend, articles, glossary, limit)
-    finally:
-        backend.close()
-    if as_json:
-        out.print_json(data=report)
-    else:
-        out.print(format_bench(report), markup=False)
-
-
-tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
-app.add_typer(tm_app, name="tm")
-
-
-@tm_app.command("export")
-def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write.")) -> None:
-    """Write every segment of the translation memory as TMX (zh-CN -> en)."""
-    memory = TranslationMemory.default()
-    n = export_tmx(memory, tmx)
-    err.print(f"zh2en: exported {n} segment(s) to {tmx}", markup=False)
-
-
-@tm_app.command("import")
-def tm_import(
-    tmx: Path = typer.Argument(..., help="TMX file to read."),
-    backend: str = typer.Option("llama", "--backend", help="Model the units are filed under if the file has no zh2en properties."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
-) -> None:
-    """Add a TMX file's units to the translation memory (validated first; a bad file adds nothing)."""
-    if not tmx.is_file():
-        fail(f"{tmx}: no such file")
-    try:
-        translator = get_translator(RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None))
-        n = import_tmx(TranslationMemory.default(), tmx, translator.memory_context)
-    except (TMXError, GlossaryError, ModelUnavailable) as exc:
-        fail(str(exc))
-    err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of its group
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 @app.command("eval")

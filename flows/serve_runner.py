@@ -1,0 +1,25 @@
+"""The Prefect runner behind `zh2en serve`, run as a child process so the command can always
+stop it: Prefect's graceful shutdown may wait on in-flight runs, and the parent then ends the
+child's whole process group after a grace period."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import flows  # noqa: F401  (Prefect settings first)
+from flows.runtime import RunConfig
+from flows.translate_flows import translate_flow
+
+
+def main(spec: str) -> None:
+    args = json.loads(spec)
+    config = RunConfig(**{**args["config"], "glossaries": tuple(args["config"]["glossaries"])})
+    translate_flow.serve(
+        name="zh2en-inbox", cron=args.get("cron"), interval=args.get("interval"), print_starting_message=False,
+        parameters={"paths": [args["inbox"]], "out_dir": args["out"], "config": config,
+                    "only_changed": True})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
