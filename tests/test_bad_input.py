@@ -109,8 +109,14 @@ def test_one_bad_input_does_not_stop_the_others(cases, runner, tiny_model_dir, t
 
 
 def cli(*args, **kw):
+    # A session of its own: killing it takes its temporary Prefect server along.
     return subprocess.Popen([sys.executable, "-m", "zh2en", "translate", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kw)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def small_batch(folder: Path, n: int = 12) -> Path:
@@ -129,8 +135,7 @@ def test_kill_during_a_batch_then_rerun_completes_from_memory(tiny_model_dir, tm
     deadline = time.time() + 120
     while time.time() < deadline and len(list(out.glob("*.qa.json"))) < 3:
         time.sleep(0.2)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    kill_group(first)  # kill -9, the run and its temporary server
     done_before = len(list(out.glob("*.qa.json")))
     assert 3 <= done_before < 12
     second = cli(*args, env=env)
@@ -155,7 +160,6 @@ def test_two_runs_on_one_output_folder_do_not_interleave(tiny_model_dir, tmp_pat
         time.sleep(0.2)
     second = cli(str(inputs), *args, env=env)
     _, stderr = second.communicate(timeout=300)
-    first.kill()
-    first.wait()
+    kill_group(first)
     assert second.returncode == 1
     assert "another zh2en run is writing here" in stderr and "Traceback" not in stderr
