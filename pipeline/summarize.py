@@ -18,7 +18,7 @@ from pipeline.protect import DEFAULT_STYLE, placeholder_problems, restore
 from pipeline.prompts import clean_reply
 from pipeline.qa import QAConfig, check_repetition
 
-SUMMARY_PROMPT_VERSION = "summary-v1"
+SUMMARY_PROMPT_VERSION = "summary-v2"
 CHUNK_CHARS = 2500   # English characters per map step: well inside a 2048-token slot
 
 SYSTEM = """You summarize English technical articles (machine learning, mathematics) for readers deciding what to read.
@@ -53,8 +53,13 @@ def english_text(article: Article) -> tuple[str, list]:
     return "\n\n".join(parts), spans
 
 
-def summary_length(article: Article) -> tuple[int, int]:
-    return (1, 1) if article.excerpt else (2, 4)
+SHORT_TEXT = 400  # English characters: a text this short gets a one- or two-sentence summary
+
+
+def summary_length(article: Article, english_chars: int) -> tuple[int, int]:
+    if article.excerpt:
+        return (1, 1)
+    return (1, 2) if english_chars < SHORT_TEXT else (2, 4)
 
 
 def summarize_article(article: Article, complete, glossary=None, qa: QAConfig = QAConfig()) -> SummaryResult:
@@ -62,7 +67,7 @@ def summarize_article(article: Article, complete, glossary=None, qa: QAConfig = 
     text, spans = english_text(article)
     if not text.strip():
         return SummaryResult(None, ["no English text to summarise"], [])
-    lo, hi = summary_length(article)
+    lo, hi = summary_length(article, len(text))
     used = _present(text, spans)
     protected = _mask(text, used)
     notes = []
