@@ -37,3 +37,34 @@ def test_eval_rejects_unpaired_files(tmp_path):
     ref.write_text("one\n", encoding="utf-8")
     proc = run("eval", "--src", str(src), "--ref", str(ref))
     assert proc.returncode == 1 and "must pair line by line" in proc.stderr
+
+
+def test_tm_export_and_import_commands(tmp_path):
+    import os
+
+    from pipeline.memory import Entry, MemoryContext, TranslationMemory
+
+    state = tmp_path / "state"
+    TranslationMemory(state / "memory.sqlite").put(MemoryContext("a" * 64, "g", "p"), Entry("梯度。", "Gradient."))
+    env = {**os.environ, "ZH2EN_STATE_DIR": str(state)}
+    tmx = tmp_path / "tm.tmx"
+    proc = subprocess.run([sys.executable, "-m", "zh2en", "tm", "export", "--tmx", str(tmx)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and "exported 1 segment(s)" in proc.stderr and tmx.is_file()
+    env["ZH2EN_STATE_DIR"] = str(tmp_path / "fresh")
+    proc = subprocess.run([sys.executable, "-m", "zh2en", "tm", "import", str(tmx)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and "imported 1 segment(s)" in proc.stderr
+    assert TranslationMemory(tmp_path / "fresh" / "memory.sqlite").get(
+        MemoryContext("a" * 64, "g", "p"), "梯度。").translation == "Gradient."
+    bad = tmp_path / "bad.tmx"
+    bad.write_text("<tmx", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "zh2en", "tm", "import", str(bad)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 1 and "not well-formed XML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_every_documented_command_exists():
+    proc = run("--help")
+    for command in ("translate", "summarize", "eval", "serve", "tm", "bench"):
+        assert command in proc.stdout

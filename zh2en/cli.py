@@ -253,6 +253,63 @@ def _end_process_group(proc: subprocess.Popen, grace: float = 20) -> None:
     proc.wait()
 
 
+@app.command()
+def bench(
+    input_path: Optional[Path] = typer.Option(None, "--input", help="Input (default: the bundled sample page)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N segments."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
+) -> None:
+    """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
+    from pipeline.backends import create_backend as _create
+    from pipeline.bench import format_bench, run_bench
+    from pipeline.ingest import IngestError, read_path
+
+    try:
+        articles = read_path(input_path or sample_page())
+        glossary = Glossary.default()
+        backend = _create("llama", model_path=model_dir)
+    except (IngestError, GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    try:
+        report = run_bench(backend, articles, glossary, limit)
+    finally:
+        backend.close()
+    if as_json:
+        out.print_json(data=report)
+    else:
+        out.print(format_bench(report), markup=False)
+
+
+tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
+app.add_typer(tm_app, name="tm")
+
+
+@tm_app.command("export")
+def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write.")) -> None:
+    """Write every segment of the translation memory as TMX (zh-CN -> en)."""
+    memory = TranslationMemory.default()
+    n = export_tmx(memory, tmx)
+    err.print(f"zh2en: exported {n} segment(s) to {tmx}", markup=False)
+
+
+@tm_app.command("import")
+def tm_import(
+    tmx: Path = typer.Argument(..., help="TMX file to read."),
+    backend: str = typer.Option("llama", "--backend", help="Model the units are filed under if the file has no zh2en properties."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+) -> None:
+    """Add a TMX file's units to the translation memory (validated first; a bad file adds nothing)."""
+    if not tmx.is_file():
+        fail(f"{tmx}: no such file")
+    try:
+        translator = get_translator(RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None))
+        n = import_tmx(TranslationMemory.default(), tmx, translator.memory_context)
+    except (TMXError, GlossaryError, ModelUnavailable) as exc:
+        fail(str(exc))
+    err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
+
+
 @app.command("eval")
 def eval_command(
     src: Path = typer.Option(..., "--src", help="Chinese source, one segment per line."),
