@@ -261,16 +261,15 @@ def bench(
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
 ) -> None:
     """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
-    from pipeline.backends import create_backend as _create
     from pipeline.bench import format_bench, run_bench
     from pipeline.ingest import IngestError, read_path
 
     try:
         articles = read_path(input_path or sample_page())
-        glossary = Glossary.default()
-        backend = _create("llama", model_path=model_dir)
-    except (IngestError, GlossaryError, ModelUnavailable) as exc:
+    except IngestError as exc:
         fail(str(exc))
+    glossary = _load_glossary(True, None)
+    backend = _open_backend("llama", model_dir)
     try:
         report = run_bench(backend, articles, glossary, limit)
     finally:
