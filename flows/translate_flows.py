@@ -149,12 +149,15 @@ def _input_files(paths: list[str], result: RunResult) -> list[Path]:
 def _translate_articles(articles: list[Article], config: RunConfig, result: RunResult):
     """Submit every segment of every article at once (the task runner keeps the model's slots
     busy), then yield each article, in order, once its segments are back in its blocks, with
-    the seconds since the previous one finished (None when a segment failed for good)."""
+    the seconds since the previous one finished (None when a segment failed for good).
+    Segments the translation memory already holds are filled in here, without a task: a warm
+    re-run of a large folder costs lookups, not hundreds of task runs."""
+    translator = get_translator(config)
     futures: dict[int, list] = {id(a): [] for a in articles}
     for article in articles:
         for block in article.all_blocks:
             for i, seg in enumerate(block.segments):
-                if seg.translate:
+                if seg.translate and not translator.settle_without_model(seg):
                     futures[id(article)].append((block, i, translate_segment_task.submit(seg, config)))
     last = time.perf_counter()
     for n, article in enumerate(articles, 1):

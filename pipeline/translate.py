@@ -6,6 +6,9 @@ needed the last resort, or still fails, is flagged - never silently passed."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pipeline.backends.base import Backend, TranslationRequest
@@ -46,6 +49,8 @@ class Translator:
             backend.model_sha256, glossary.version if glossary else "no-glossary",
             f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}")
         self.requests_sent = 0   # model requests, for reports and cache tests
+        self.requests_by_stage: Counter[str] = Counter()   # first pass vs each kind of retry (bench)
+        self._count_lock = threading.Lock()
         self.memory_hits = 0
         self.max_chars = max_chars
         self.glossary = glossary
@@ -56,12 +61,26 @@ class Translator:
         return article
 
     def translate_segments(self, segments: list[Segment]) -> None:
-        todo = [seg for seg in segments if not self._recall(seg) and not self._pass_through(seg)]
-        self._translate_with_model(todo)
+        todo = [seg for seg in segments if not self.settle_without_model(seg)]
+        workers = min(getattr(self.backend, "slots", 1), len(todo))
+        if workers > 1:
+            # One chain per segment (first answer, then at once its retries), as many as the
+            # model has slots, longest first: a retry waits for no other segment, and no slot
+            # idles while the last long segments finish.
+            with ThreadPoolExecutor(workers, thread_name_prefix="segment") as pool:
+                list(pool.map(lambda seg: self._translate_with_model([seg]),
+                              sorted(todo, key=lambda seg: -len(seg.source))))
+        else:
+            self._translate_with_model(todo)
         if self.memory is not None:
             for seg in todo:
                 self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
                                                            tuple(seg.notes), seg.attempts))
+
+    def settle_without_model(self, seg: Segment) -> bool:
+        """Fill in a segment the memory knows, or one with nothing to translate; False if it
+        needs the model."""
+        return self._recall(seg) or self._pass_through(seg)
 
     def _recall(self, seg: Segment) -> bool:
         entry = self.memory.get(self.memory_context, seg.source) if self.memory is not None else None
@@ -70,7 +89,8 @@ class Translator:
         seg.translation, seg.flags, seg.notes = entry.translation, list(entry.flags), list(entry.notes)
         seg.attempts, seg.from_memory = entry.attempts, True
         seg.terms = self._terms(protect(seg.source, seg.spans))
-        self.memory_hits += 1
+        with self._count_lock:
+            self.memory_hits += 1
         return True
 
     def _pass_through(self, seg: Segment) -> bool:
@@ -85,14 +105,14 @@ class Translator:
         if not segments:
             return
         units = [Unit(s.source, s.spans) for s in segments]
-        self._run(units, DEFAULT_STYLE, strict=False)
+        self._run(units, DEFAULT_STYLE, strict=False, stage="first pass")
         for seg, unit in zip(segments, units):
             seg.attempts = 1
         failed = [(seg, unit) for seg, unit in zip(segments, units) if unit.problems]
         # Second try: smaller pieces, the other placeholder style, the problems named.
         pieces = {id(seg): split_unit(unit) for seg, unit in failed}
         flat = [p for seg, _ in failed for p in pieces[id(seg)]]
-        self._run(flat, RETRY_STYLE, strict=True)
+        self._run(flat, RETRY_STYLE, strict=True, stage="retry: sentences")
         # Last resort: the prose between formulas, fragment by fragment.
         self._run_around_spans([p for p in flat if p.problems])
         for seg, unit in zip(segments, units):
@@ -125,7 +145,7 @@ class Translator:
             if runs:
                 todo.append((seg, runs))
         words = [Unit(run, []) for _, runs in todo for run in runs]
-        self._run(words, DEFAULT_STYLE, strict=True)
+        self._run(words, DEFAULT_STYLE, strict=True, stage="retry: left-over Chinese")
         answers = iter(words)
         for seg, runs in todo:
             fixed = {run: next(answers) for run in runs}
@@ -147,7 +167,7 @@ class Translator:
         retries = [Unit(seg.source, seg.spans, problems=[
             "these terms were not translated as required: "
             + ", ".join(f"{zh} = {en}" for zh, en in missing)]) for seg, missing in todo]
-        self._run(retries, DEFAULT_STYLE, strict=True)
+        self._run(retries, DEFAULT_STYLE, strict=True, stage="retry: glossary")
         for (seg, missing), unit in zip(todo, retries):
             still = self.glossary.missing(seg.terms, unit.english or "")
             if not unit.problems and len(still) < len(missing):
@@ -159,7 +179,7 @@ class Translator:
     def _terms(self, text: str) -> tuple[tuple[str, str], ...]:
         return tuple(self.glossary.terms_in(text)) if self.glossary else ()
 
-    def _run(self, units: list[Unit], style: PlaceholderStyle, strict: bool) -> None:
+    def _run(self, units: list[Unit], style: PlaceholderStyle, strict: bool, stage: str) -> None:
         if not units:
             return
         requests = []
@@ -170,7 +190,9 @@ class Translator:
                 text=text, placeholders=markers, terms=self._terms(text), strict=strict,
                 notes=tuple(u.problems)))
         replies = self.backend.translate(requests)
-        self.requests_sent += len(requests)
+        with self._count_lock:
+            self.requests_sent += len(requests)
+            self.requests_by_stage[stage] += len(requests)
         for u, reply in zip(units, replies):
             reply = normalise_punctuation(reply)
             problems = placeholder_problems(reply, len(u.spans), style)
@@ -195,7 +217,7 @@ class Translator:
                     fragments.append(frag)
                     parts.append(frag)
             layout.append(parts)
-        self._run(fragments, DEFAULT_STYLE, strict=True)
+        self._run(fragments, DEFAULT_STYLE, strict=True, stage="retry: around formulas")
         for u, parts in zip(units, layout):
             words = []
             for p in parts:

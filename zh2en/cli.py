@@ -151,11 +151,11 @@ def _load_glossary(use: bool, extra: list[Path] | None) -> Glossary | None:
         fail(str(exc))
 
 
-def _open_backend(name: str, model_path: Path | None):
+def _open_backend(name: str, model_path: Path | None, **options):
     if name not in BACKENDS:
         fail(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}", 2)
     try:
-        return create_backend(name, model_path=model_path)
+        return create_backend(name, model_path=model_path, **options)
     except ModelUnavailable as exc:
         fail(str(exc))
 
@@ -256,22 +256,38 @@ def _end_process_group(proc: subprocess.Popen, grace: float = 20) -> None:
 @app.command()
 def bench(
     input_path: Optional[Path] = typer.Option(None, "--input", help="Input (default: the bundled sample page)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N segments."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N articles."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
+    slots: int = typer.Option(4, "--slots", min=1, max=32, help="Parallel llama.cpp slots."),
+    chunks: Optional[str] = typer.Option(None, "--chunks", help="Also run the pipeline cold at these "
+                                         "segment sizes, e.g. 100,160,240 (characters)."),
+    new_process: bool = typer.Option(True, "--new-process/--in-process-only",
+                                     help="Also time a warm re-run and a one-paragraph file as new processes."),
 ) -> None:
     """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
-    from pipeline.bench import format_bench, run_bench
+    from pipeline.bench import BenchError, format_bench, run_bench
     from pipeline.ingest import IngestError, read_path
 
+    try:
+        sizes = tuple(int(c) for c in chunks.split(",")) if chunks else ()
+    except ValueError:
+        fail(f"--chunks takes sizes separated by commas, e.g. 100,160,240; got {chunks!r}", 2)
+    if any(size < 20 for size in sizes):
+        fail("--chunks sizes must be at least 20 characters", 2)
     try:
         articles = read_path(input_path or sample_page())
     except IngestError as exc:
         fail(str(exc))
     glossary = _load_glossary(True, None)
-    backend = _open_backend("llama", model_dir)
+    backend = _open_backend("llama", model_dir, slots=slots)
     try:
-        report = run_bench(backend, articles, glossary, limit)
+        extra = {"input_path": input_path or sample_page(),
+                 "paragraph": sample_page().with_name("one-paragraph.txt"),
+                 "model_args": ("--model", str(model_dir)) if model_dir else ()} if new_process else {}
+        report = run_bench(backend, articles, glossary, limit, sizes, **extra)
+    except BenchError as exc:
+        fail(str(exc))
     finally:
         backend.close()
     if as_json:

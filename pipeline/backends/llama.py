@@ -12,11 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.backends.base import TransientBackendError, TranslationRequest
+from pipeline.backends.prompt_state import SlotStates, state_name
+from pipeline.memory import default_state_dir
 from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
 from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
 
 DEFAULT_SLOTS = 4          # measured in DESIGN.md: 4 slots on 2 threads beat 1 and 8
 CTX_PER_SLOT = 2048
+# llama.cpp keeps prompt states it evicts from a slot in RAM (8 GiB by default), so a slot can
+# switch back to the translation or summary prompt without recomputing it. A few dozen states
+# are all this workload reuses; the default let a long run grow past 2.5 GB.
+PROMPT_CACHE_MIB = 256
 
 
 class LlamaBackend:
@@ -44,17 +50,36 @@ class LlamaBackend:
         params.sampling.temp = 0.0
         params.sampling.seed = 0
         params.warmup = False
+        params.cache_ram_mib = PROMPT_CACHE_MIB
         params.verbosity = -1  # llama.cpp's log is noise for our users
         params.log_json = False
+        slot_folder = default_state_dir() / "llama-slots"
+        params.slot_save_path = f"{slot_folder}{os.sep}"   # llama.cpp appends file names as is
         self.slots = slots
         self.max_tokens = max_tokens
         self._server = xllamacpp.Server(params)
         self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="llama-slot")
         self._lock = threading.Lock()
-        self.tokens_in = self.tokens_out = 0   # for zh2en bench
+        # For zh2en bench: tokens sent, of those the ones computed (not served from a slot's
+        # cached prefix), and tokens generated.
+        self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0
         self.last_timings: dict = {}
+        self._states = SlotStates(self._server.listening_address, slot_folder)
+        self._state_name = state_name(self.model_sha256, getattr(xllamacpp, "__version__", "?"),
+                                      str(CTX_PER_SLOT), SYSTEM_PROMPT)
+        self.warm_slots()
 
-    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
+    def warm_slots(self) -> None:
+        """Every slot starts with the translation prompt computed: restored from the state
+        folder, or computed once on slot 0 and saved for every later process."""
+        if self._states.restore_everywhere(self._state_name, self.slots):
+            return
+        self.complete(SYSTEM_PROMPT, "", max_tokens=1, slot=0)
+        if self._states.save(0, self._state_name):
+            self._states.restore_everywhere(self._state_name, self.slots)
+
+    def complete(self, system: str, user: str, max_tokens: int | None = None, ignore_eos: bool = False,
+                 slot: int | None = None) -> str:
         request = {
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "temperature": 0.0,
@@ -62,13 +87,18 @@ class LlamaBackend:
             "max_tokens": max_tokens or self.max_tokens,
             # Loops on a small model show up as repeats; a mild penalty stops runaway output.
             "repeat_penalty": 1.05,
+            "ignore_eos": ignore_eos,   # the bench's decode measurement: exactly max_tokens
         }
+        if slot is not None:
+            request["id_slot"] = slot
         reply = self._server.handle_chat_completions(request)
         if not isinstance(reply, dict) or "choices" not in reply:
             raise TransientBackendError(f"llama.cpp returned no completion: {str(reply)[:200]}")
         usage, timings = reply.get("usage") or {}, reply.get("timings") or {}
         with self._lock:
+            self.requests += 1
             self.tokens_in += usage.get("prompt_tokens", 0)
+            self.tokens_computed += timings.get("prompt_n", usage.get("prompt_tokens", 0))
             self.tokens_out += usage.get("completion_tokens", 0)
             self.last_timings = timings
         return reply["choices"][0]["message"]["content"] or ""
