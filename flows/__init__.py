@@ -9,4 +9,9 @@ import os
 from pipeline.memory import default_state_dir
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(default_state_dir() / "prefect-results"))
+# A storage path the user chose is kept. One derived here is marked as such, so a child
+# process given another ZH2EN_STATE_DIR (a bench run, a test) derives its own instead of
+# inheriting - and being answered from - its parent's cache.
+if "PREFECT_LOCAL_STORAGE_PATH" not in os.environ or os.environ.get("ZH2EN_DERIVED_PREFECT_STORAGE") == "1":
+    os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(default_state_dir() / "prefect-results")
+    os.environ["ZH2EN_DERIVED_PREFECT_STORAGE"] = "1"

@@ -159,6 +159,7 @@ def _translate_articles(articles: list[Article], config: RunConfig, result: RunR
             for i, seg in enumerate(block.segments):
                 if seg.translate and not translator.settle_without_model(seg):
                     futures[id(article)].append((block, i, translate_segment_task.submit(seg, config)))
+                    result.segment_tasks += 1
     last = time.perf_counter()
     for n, article in enumerate(articles, 1):
         try:

@@ -26,6 +26,7 @@ class RunResult:
     summaries: list[dict] = field(default_factory=list)  # per-article QA
     kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
     memory_hits: int = 0
+    segment_tasks: int = 0   # segments that needed a translate task (the memory had no answer)
     model_requests: int = 0
     seconds: float = 0.0
 

@@ -41,6 +41,20 @@ def test_second_run_is_served_from_cache_with_no_model_call(config, tmp_path):
     assert len(second.written) == 2
 
 
+def test_memory_answers_a_warm_run_without_a_single_segment_task(tiny_model_dir, tmp_path):
+    config = RunConfig(backend="marian", model_path=str(tiny_model_dir), use_memory=True)
+    try:
+        inbox, _ = articles_dir(tmp_path / "in")
+        first = translate_flow([str(inbox)], str(tmp_path / "out"), config)
+        assert first.segment_tasks == 6 and first.memory_hits == 0
+        second = translate_flow([str(inbox)], str(tmp_path / "out2"), config)
+        assert second.segment_tasks == 0 and second.memory_hits == 6 and second.model_requests == 0
+        assert [p.read_text(encoding="utf-8").split("<!-- en -->", 1)[1] for p in second.written] == \
+            [p.read_text(encoding="utf-8").split("<!-- en -->", 1)[1] for p in first.written]
+    finally:
+        close_translators()
+
+
 def test_a_changed_paragraph_retranslates_only_that_segment(config, tmp_path):
     inbox, tag = articles_dir(tmp_path / "in")
     translate_flow([str(inbox)], str(tmp_path / "out"), config)
@@ -116,3 +130,14 @@ def test_article_flow_translates_one_article(config):
     done = translate_article_flow(article, config)
     assert all(seg.translation for seg in done.segments if seg.translate)
     assert any("$x$" in (seg.translation or "") for seg in done.segments)
+
+
+@pytest.mark.parametrize("inherited_marker, expected", [("1", "own"), (None, "user's")])
+def test_a_child_with_its_own_state_folder_does_not_use_its_parents_task_cache(tmp_path, inherited_marker, expected):
+    env = {**os.environ, "ZH2EN_STATE_DIR": str(tmp_path / "child"), "PREFECT_LOCAL_STORAGE_PATH": "/parent/results"}
+    env.pop("ZH2EN_DERIVED_PREFECT_STORAGE", None)
+    if inherited_marker:
+        env["ZH2EN_DERIVED_PREFECT_STORAGE"] = inherited_marker
+    code = "import flows, os; print(os.environ['PREFECT_LOCAL_STORAGE_PATH'])"
+    path = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert path == (str(tmp_path / "child" / "prefect-results") if expected == "own" else "/parent/results")

@@ -82,3 +82,37 @@ def test_new_paragraph_full_of_glossary_terms_renders_them(llama_backend):
     terms = glossary.terms_in(article.blocks[0].source)
     assert len(terms) >= 6
     assert glossary.missing(terms, english) == [], english
+
+
+def test_a_new_process_restores_the_system_prompt_instead_of_computing_it(tmp_path, monkeypatch):
+    from pipeline.backends.base import TranslationRequest
+    from pipeline.backends.llama import LlamaBackend
+
+    monkeypatch.setenv("ZH2EN_STATE_DIR", str(tmp_path))
+    first = LlamaBackend(slots=2)
+    computed_by_first = first.tokens_computed   # the rule prompt, computed once and saved
+    first.close()
+    assert computed_by_first > 150 and len(list((tmp_path / "llama-slots").glob("*.bin"))) == 1
+    second = LlamaBackend(slots=2)
+    try:
+        assert second.tokens_computed == 0   # restored into both slots
+        second.translate([TranslationRequest(text="梯度下降。"), TranslationRequest(text="注意力机制。")])
+        assert second.tokens_in > 2 * computed_by_first and second.tokens_computed < computed_by_first / 2
+    finally:
+        second.close()
+
+
+def test_bench_figures_are_consistent(llama_backend):
+    from pipeline.bench import run_bench
+
+    [article] = parse_text(TWO_PARAGRAPHS, Path("two.txt"))
+    report = run_bench(llama_backend, [article], glossary=None, decode_tokens=16)
+    naive, cold, warm = report["runs"]
+    assert naive["requests"] == report["paragraphs"] == 3   # title + two paragraphs
+    assert cold["requests"] >= report["segments"] and warm["requests"] == 0 == report["warm_model_requests"]
+    for run in (naive, cold):
+        assert 0 < run["tokens_computed"] <= run["tokens_in"] and run["tokens_out"] > 0
+    assert sum(report["pipeline_requests_by_stage"].values()) == cold["requests"]
+    assert set(report["decode_tokens_per_s"]) == {1, 2, 4}
+    assert 0 < report["compute_floor_s"] and report["pipeline_over_floor"] > 0
+    assert {t["target"]: t["met"] for t in report["targets"]}["warm re-run (s)"] is True
