@@ -26,3 +26,10 @@ def test_a_failed_save_leaves_no_file(tmp_path):
     states = SlotStates(NOBODY, tmp_path / "slots", timeout=5)
     assert states.save(0, "x.bin") is False
     assert list((tmp_path / "slots").iterdir()) == []
+
+
+def test_only_a_local_server_is_ever_contacted(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError, match="local llama.cpp server"):
+        SlotStates("http://example.com:8080", tmp_path)

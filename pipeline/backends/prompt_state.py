@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -24,7 +25,11 @@ def state_name(*parts: str) -> str:
 
 
 class SlotStates:
+    """Talks only to the in-process llama.cpp server on the loopback address (no network)."""
+
     def __init__(self, base_url: str, folder: Path, timeout: float = 60):
+        if urllib.parse.urlsplit(base_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError(f"slot states are only exchanged with a local llama.cpp server, not {base_url}")
         self.base_url, self.folder, self.timeout = base_url.rstrip("/"), folder, timeout
 
     def _action(self, slot: int, action: str, filename: str) -> dict:
