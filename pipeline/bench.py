@@ -53,10 +53,6 @@ def counted(backend, fn) -> Tally:
     return Tally(*(b - a for a, b in zip(before, after)), seconds=seconds)
 
 
-def bench_articles(articles: list[Article], limit: int | None) -> list[Article]:
-    return articles[:limit] if limit else articles
-
-
 def paragraphs(articles: list[Article]) -> list[str]:
     """What the naive loop sends: each title and paragraph as it stands, formulas and all."""
     return [b.source for a in articles for b in a.all_blocks
@@ -144,7 +140,7 @@ def run_bench(backend, articles: list[Article], glossary, limit: int | None = No
     """`input_path` (the file or folder `articles` came from) and `paragraph` (a one-paragraph
     file) add the new-process timings: a warm re-run of the whole input through the CLI
     (without `limit` only: the memory holds just what was benched) and one paragraph, cold."""
-    articles = bench_articles(articles, limit)
+    articles = articles[:limit] if limit else articles
     texts = paragraphs(articles)
     chinese = sum(len(HAN.findall(t)) for t in texts)
     prefill = measure_prefill(backend, "\n".join(texts)[:3000])
