@@ -12,6 +12,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.runtime import RunConfig, get_translator
 from pipeline.backends.base import TransientBackendError
 from pipeline.models import Article, Segment
+from pipeline.render import artifact_markdown, escape_html
 from pipeline.report import write_run_report
 from pipeline.runner import RunResult, finish_article, load_articles, write_article
 from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
@@ -72,12 +73,8 @@ def write_article_task(article: Article, target: str, config: RunConfig) -> tupl
     summary = finish_article(article, translator)
     kept = write_article(article, summary, Path(target), translator.backend.model_id,
                          translator.backend.model_sha256, config.force)
-    flagged = [s for s in article.segments if s.flags]
-    lines = [f"# {article.title_en or article.label}", "", f"*{article.title or ''}* — `{Path(target).name}`", ""]
-    if article.summary:
-        lines += [article.summary, ""]
-    lines += [f"- **{s.source[:60]}**: {'; '.join(s.flags)}" for s in flagged] or ["No flagged segments."]
-    create_markdown_artifact("\n".join(lines), description=f"zh2en: {article.label}")
+    create_markdown_artifact(artifact_markdown(article, Path(target).name),
+                             description=f"zh2en: {escape_html(article.label)}")
     return summary, kept
 
 
@@ -85,7 +82,7 @@ def write_article_task(article: Article, target: str, config: RunConfig) -> tupl
 def report_task(out_dir: str, summaries: list[dict], failures: list[tuple[str, str]], seconds: float,
                 model_id: str, seconds_by_article: dict[str, float]) -> dict:
     report = write_run_report(Path(out_dir), summaries, failures, seconds, model_id)
-    rows = [{"article": s["article"], "segments": s["segments"], "flagged": s["flagged"],
+    rows = [{"article": escape_html(s["article"]), "segments": s["segments"], "flagged": s["flagged"],
              "formula integrity %": s["formula_integrity"], "glossary adherence %": s["glossary_adherence"],
              "seconds": round(seconds_by_article.get(s["article"], 0.0), 1)} for s in summaries]
     if rows:

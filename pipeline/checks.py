@@ -14,6 +14,12 @@ from pipeline.models import Article
 # counted here; the translator normalises full-width punctuation itself.
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
+# What a markdown renderer would take for raw HTML (CommonMark's tag, comment, declaration):
+# inside a "formula" it is not LaTeX, so it is escaped like any other source HTML.
+HTML_TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|!--|\?|![A-Za-z])")
+# Link targets a browser would run; shown as text, never as a link.
+UNSAFE_LINK = re.compile(r"\]\((\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class CheckResult:

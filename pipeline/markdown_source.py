@@ -14,7 +14,7 @@ from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from pipeline.models import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, Article, Block
+from pipeline.models import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
 
 _PARSER = (
     MarkdownIt("commonmark")
@@ -23,7 +23,8 @@ _PARSER = (
     .use(amsmath_plugin)
     .enable("table")
 )
-_VERBATIM_TOKENS = {"fence", "code_block", "html_block", "hr", "math_block", "math_block_label", "amsmath"}
+_VERBATIM_TOKENS = {"fence", "code_block", "html_block", "hr"}
+_MATH_TOKENS = {"math_block", "math_block_label", "amsmath"}
 
 
 def parse_markdown_article(text: str, source: Path) -> Article:
@@ -31,12 +32,14 @@ def parse_markdown_article(text: str, source: Path) -> Article:
     tokens = _PARSER.parse(text)
     meta: dict = {}
     blocks: list[Block] = []
+    dropped: list[tuple[int, int, str]] = []
     containers: list[str] = []  # open list items / quotes, innermost last
     list_markers: list[str] = []
     for k, tok in enumerate(tokens):
         if tok.type == "front_matter":
             loaded = yaml.safe_load(tok.content) or {}
             meta = loaded if isinstance(loaded, dict) else {}
+            dropped.append((0, len("\n".join(lines[:tok.map[1]])), "front matter (title, date, author kept)"))
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             list_markers.append(tok.markup or "-")
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
@@ -53,20 +56,34 @@ def parse_markdown_article(text: str, source: Path) -> Article:
             kind = LIST_ITEM if "list_item_open" in containers else PARAGRAPH
             blocks.append(Block(kind, inline.content, prefix=_prefix(containers, list_markers, tok)))
         elif tok.type == "table_open" and tok.map:
-            blocks.append(Block(HTML, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()))  # a table: kept, escaped
+            blocks.append(Block(TABLE, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip(),
+                                prefix=_prefix(containers, list_markers, tok)))
+        elif tok.type in _MATH_TOKENS:
+            blocks.append(Block(DISPLAY_MATH, _display_math_source(tok), prefix=_prefix(containers, list_markers, tok)))
         elif tok.type in _VERBATIM_TOKENS and tok.map:
-            kind = (DISPLAY_MATH if tok.type.startswith(("math", "amsmath"))
-                    else HTML if tok.type == "html_block" else CODE)
+            kind = HTML if tok.type == "html_block" else CODE
             raw = "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()
             blocks.append(Block(kind, raw, prefix=_prefix(containers, list_markers, tok)))
     title = meta.get("title")
     if title is None and blocks and blocks[0].kind == HEADING and blocks[0].level == 1:
         title = blocks.pop(0).source
     article = Article(title=str(title) if title else None, date=_str_or_none(meta.get("date")),
-                      author=_str_or_none(meta.get("author")), source=source, index=1, blocks=blocks)
+                      author=_str_or_none(meta.get("author")), source=source, index=1, blocks=blocks,
+                      dropped=dropped)
     if article.title:
         article.title_block = Block(HEADING, article.title, level=1)
     return article
+
+
+def _display_math_source(tok) -> str:
+    """A display formula as written, from the token's content - not from its line map, which
+    for an environment between two lines of a paragraph ends one line short (it lost the
+    formula's last line, or all of a one-line one). The content holds the formula without the
+    container's `>` or indentation; render puts those back."""
+    if tok.type == "amsmath":
+        return tok.content.strip("\n")
+    label = f" ({tok.info})" if tok.type == "math_block_label" else ""
+    return f"{tok.markup}{tok.content}{tok.markup}{label}"
 
 
 def _prefix(containers: list[str], list_markers: list[str], tok) -> str:

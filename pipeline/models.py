@@ -15,7 +15,8 @@ CAPTION = "caption"
 LIST_ITEM = "list_item"
 CODE = "code"            # fenced or indented code: never translated
 DISPLAY_MATH = "display_math"  # a display formula standing alone: never translated
-HTML = "html"            # raw HTML or a table: kept, but escaped so it cannot run when rendered
+HTML = "html"            # raw HTML: kept, but escaped so it cannot run when rendered
+TABLE = "table"          # a markdown table: kept as written (formulas too), HTML in it escaped
 
 TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM}
 
@@ -78,6 +79,12 @@ class Article:
     excerpt: bool = False           # a listing-page excerpt, not the whole article
     summary: str | None = None      # English summary of the article
     summary_flags: list[str] = field(default_factory=list)
+    # The article's stretch of the decoded source file, verbatim, and the parts of it ingest
+    # left out on purpose (start, end, reason; offsets into source_text): what the
+    # conservation check (pipeline/conservation.py) holds the output to.
+    source_text: str = ""
+    dropped: list[tuple[int, int, str]] = field(default_factory=list)
+    conservation: list[str] = field(default_factory=list)  # what the output lost or gained
 
     @property
     def title_en(self) -> str | None:
@@ -93,7 +100,7 @@ class Article:
 
     @property
     def flags(self) -> list[str]:
-        return [f for block in self.all_blocks for f in block.flags]
+        return [f for block in self.all_blocks for f in block.flags] + self.conservation
 
     @property
     def label(self) -> str:

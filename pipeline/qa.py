@@ -150,10 +150,12 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "article": article.label,
         "segments": len(translated),
         "flagged": sum(1 for s in article.segments if s.flags),
-        "formula_spans": spans_total,
-        "formula_integrity": _pct(spans_ok, spans_total),
+        "clean_segments": sum(1 for s in translated if not s.flags),
+        "formula_spans": spans_total,   # per segment; the written file recounts from the source
+        "formulas_kept": spans_ok,
+        "formula_integrity": pct(spans_ok, spans_total),
         "glossary_terms": terms_total,
-        "glossary_adherence": _pct(terms_ok, terms_total),
+        "glossary_adherence": pct(terms_ok, terms_total),
         "residue_segments": residue,
         "failed_checks": dict(failed_checks),
         "summary": article.summary,
@@ -162,9 +164,11 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
 
 
 def qa_line(summary: dict) -> str:
-    return (f"{summary['segments'] - summary['flagged']}/{summary['segments']} segments clean; "
-            f"formulas {summary['formula_integrity']}%; glossary {summary['glossary_adherence']}%; "
-            f"residue {summary['residue_segments']}; flagged {summary['flagged']}")
+    lost = len(summary.get("conservation", []))
+    return (f"{summary['clean_segments']}/{summary['segments']} segments clean; "
+            f"formulas {summary.get('formulas_kept', 0)} of {summary['formula_spans']} from the source; "
+            f"glossary {summary['glossary_adherence']}%; residue {summary['residue_segments']}; "
+            f"flagged {summary['flagged']}" + (f"; NOT CARRIED OVER: {lost}" if lost else ""))
 
 
 def segment_details(article: Article) -> list[dict]:
@@ -175,5 +179,5 @@ def segment_details(article: Article) -> list[dict]:
     } for i, seg in enumerate(article.segments, 1) if seg.translate]
 
 
-def _pct(ok: int, total: int) -> float:
+def pct(ok: int, total: int) -> float:
     return 100.0 if total == 0 else round(100.0 * ok / total, 1)

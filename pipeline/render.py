@@ -1,5 +1,10 @@
 """Render a translated Article as bilingual markdown: front matter, English title with the
-Chinese under it, then block by block the Chinese original followed by its English."""
+Chinese under it, then block by block the Chinese original followed by its English.
+
+Every chunk of the body starts with a marker line saying whose it is - the original (`zh`),
+the translation (`en`), shown once for both (`both`: display formulas, code, tables' raw
+form) or zh2en's own words (`note`: summary, warnings) - so the file can be read back side by
+side (pipeline/conservation.py). HTML comments: invisible wherever the markdown is rendered."""
 
 from __future__ import annotations
 
@@ -8,10 +13,14 @@ from datetime import datetime, timezone
 
 import yaml
 
-from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, Article, Block, join_segments
+from pipeline.checks import HTML_TAG, UNSAFE_LINK
+from pipeline.latex import find_latex_spans
+from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
 EN_MARK = "<!-- en -->"
+BOTH_MARK = "<!-- both -->"
+NOTE_MARK = "<!-- note -->"
 
 
 def front_matter(article: Article, model_id: str, model_sha256: str, created: datetime | None = None,
@@ -37,37 +46,45 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
 
 def render_article(article: Article, model_id: str, model_sha256: str, created: datetime | None = None,
                    qa: str | None = None) -> str:
-    meta = yaml.safe_dump(front_matter(article, model_id, model_sha256, created, qa),
+    meta = yaml.safe_dump(_escaped(front_matter(article, model_id, model_sha256, created, qa)),
                           allow_unicode=True, sort_keys=False, width=10_000)
     out = [f"---\n{meta}---", ""]
+    if article.conservation:
+        out += _warning("zh2en could not carry everything from the source into this file:",
+                        article.conservation)
     if article.title_block:
-        title_en = escape_html(_heading_text(article.title_en or article.title, article.title))
-        out += [f"# {title_en}", "", escape_html(_one_line(article.title)), ""]
+        spans = [s for seg in article.title_block.segments for s in seg.spans]
+        title_en = escape_html(_heading_text(article.title_en or article.title, article.title), spans)
+        out += [EN_MARK, f"# {title_en}", "", ZH_MARK, escape_html(_one_line(article.title), spans), ""]
         out += _flag_lines(article.title_block)
     if article.summary:
         spans = [s for seg in article.segments for s in seg.spans]
-        out += [f"> **Summary.** {escape_html(_one_line(article.summary), spans)}", ""]
+        out += [NOTE_MARK, f"> **Summary.** {escape_html(_one_line(article.summary), spans)}", ""]
     if article.summary_flags:
-        out += ["> [!WARNING]", "> zh2en flagged the summary:"]
-        out += [f"> - {f}" for f in article.summary_flags] + [""]
+        out += _warning("zh2en flagged the summary:", article.summary_flags)
     for block in article.blocks:
         out += render_block(block)
     return "\n".join(out).rstrip() + "\n"
 
 
 def render_block(block: Block) -> list[str]:
-    if block.kind in (CODE, DISPLAY_MATH):
-        # Language-neutral: shown once, between the pairs, exactly as in the source.
-        return [_indent(block.source, block.prefix), ""] + _flag_lines(block)
+    spans = [s for seg in block.segments for s in seg.spans]
+    if block.kind == CODE:
+        # Language-neutral: shown once, between the pairs, exactly as in the source (a code
+        # block's text is never read as HTML).
+        return [BOTH_MARK, _indent(block.source, block.prefix), ""] + _flag_lines(block)
+    if block.kind == DISPLAY_MATH:
+        return [BOTH_MARK, _indent(escape_html(block.source, spans), block.prefix), ""] + _flag_lines(block)
     if block.kind == HTML:
-        return [_indent(escape_html(block.source), block.prefix), ""]
+        return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""]
+    if block.kind == TABLE:  # not translated yet: shown once, its formulas as written
+        return [BOTH_MARK, _indent(escape_html(block.source, find_latex_spans(block.source)), block.prefix), ""]
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
     en = join_segments(block.segments, display_gap="\n\n")
-    spans = [s for seg in block.segments for s in seg.spans]
     zh, en = escape_html(zh, spans), escape_html(en, spans)
     if block.kind == HEADING:
         hashes = "#" * max(2, min(block.level or 2, 6))
-        return [f"{hashes} {_heading_text(en, zh)}", "", _one_line(zh), ""] + _flag_lines(block)
+        return [EN_MARK, f"{hashes} {_heading_text(en, zh)}", "", ZH_MARK, _one_line(zh), ""] + _flag_lines(block)
     if block.kind == CAPTION:
         zh, en = f"*{zh}*", f"*{en}*"
     lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
@@ -75,9 +92,14 @@ def render_block(block: Block) -> list[str]:
 
 
 def escape_html(text: str, spans=()) -> str:
-    """`<` outside formulas and inline code becomes `&lt;`: HTML or script in a source shows
-    as text and cannot run where the markdown is rendered. Formulas stay byte-identical."""
-    keep = sorted({s.text for s in spans if "<" in s.text and s.kind != "markup"}, key=len, reverse=True)
+    """`<` outside formulas and inline code becomes `&lt;`, and a link to `javascript:` (or
+    another scheme a browser would run) loses its `(`: HTML or script in a source shows as
+    text and cannot run where the markdown is rendered. Formulas and inline code stay
+    byte-identical - unless they hold what a renderer would take for an HTML tag (then they
+    are not LaTeX, are escaped too, and segmenting has flagged them)."""
+    keep = sorted({s.text for s in spans if "<" in s.text and s.kind != "markup" and not HTML_TAG.search(s.text)},
+                  key=len, reverse=True)
+    text = UNSAFE_LINK.sub(r"]\\(\1", text)
     if not keep:
         return text.replace("<", "&lt;")
     pattern = re.compile("|".join(re.escape(k) for k in keep))
@@ -90,12 +112,24 @@ def escape_html(text: str, spans=()) -> str:
     return "".join(out)
 
 
+def _escaped(value):
+    """Front-matter values with `<` escaped: renderers without front-matter support show the
+    front matter as text, and it must not run there either."""
+    if isinstance(value, str):
+        return value.replace("<", "&lt;")
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
 def _flag_lines(block: Block) -> list[str]:
     flags = block.flags
-    if not flags:
-        return []
-    body = "\n".join(f"> - {f}" for f in dict.fromkeys(flags))
-    return ["> [!WARNING]", "> zh2en flagged this translation:", body, ""]
+    return _warning("zh2en flagged this translation:", flags) if flags else []
+
+
+def _warning(heading: str, items: list[str]) -> list[str]:
+    body = [f"> - {escape_html(_one_line(item))}" for item in dict.fromkeys(items)]
+    return [NOTE_MARK, "> [!WARNING]", f"> {heading}", *body, ""]
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -116,3 +150,16 @@ def _heading_text(english: str | None, chinese: str | None) -> str:
 
 def _one_line(text: str | None) -> str:
     return " ".join((text or "").split())
+
+
+def artifact_markdown(article: Article, file_name: str) -> str:
+    """The Prefect UI's note on one article (rendered as markdown there too, so escaped)."""
+    flagged = [s for s in article.segments if s.flags]
+    lines = [f"# {escape_html(_one_line(article.title_en or article.label))}", "",
+             f"*{escape_html(_one_line(article.title))}* — `{file_name}`", ""]
+    if article.summary:
+        lines += [escape_html(_one_line(article.summary)), ""]
+    lines += [f"- not carried over from the source: {escape_html(_one_line(p))}" for p in article.conservation]
+    lines += [f"- **{escape_html(_one_line(s.source[:60]))}**: {escape_html(_one_line('; '.join(s.flags)))}"
+              for s in flagged] or ["No flagged segments."]
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from pipeline.atomic import write_text_atomic
 def aggregate(summaries: list[dict]) -> dict:
     spans = sum(s["formula_spans"] for s in summaries)
     terms = sum(s["glossary_terms"] for s in summaries)
-    spans_ok = sum(s["formula_spans"] * s["formula_integrity"] / 100 for s in summaries)
+    spans_ok = sum(s.get("formulas_kept", 0) for s in summaries)  # counted from the raw sources
     terms_ok = sum(s["glossary_terms"] * s["glossary_adherence"] / 100 for s in summaries)
     return {
         "articles": len(summaries),
@@ -22,6 +22,7 @@ def aggregate(summaries: list[dict]) -> dict:
         "glossary_terms": terms,
         "glossary_adherence": round(100 * terms_ok / terms, 2) if terms else 100.0,
         "residue_segments": sum(s["residue_segments"] for s in summaries),
+        "conservation_problems": sum(len(s.get("conservation", [])) for s in summaries),
     }
 
 
@@ -34,17 +35,29 @@ def write_run_report(out_dir: Path, summaries: list[dict], failures: list[tuple[
     lines = [
         "# zh2en run report", "",
         f"Model `{model_id}`; {totals['articles']} article(s), {totals['segments']} segment(s) in {seconds:.1f} s.", "",
-        "| formula integrity | glossary adherence | segments with Chinese left | flagged segments | failures |",
-        "|---|---|---|---|---|",
+        "Formulas are counted in the source files themselves; \"not carried over\" counts what an output "
+        "lost from (or added to) its source - each is named at the top of that file.", "",
+        "| formulas intact | glossary adherence | segments with Chinese left | flagged segments | "
+        "not carried over | failures |",
+        "|---|---|---|---|---|---|",
         f"| {totals['formula_integrity']}% of {totals['formula_spans']} | {totals['glossary_adherence']}% of "
-        f"{totals['glossary_terms']} | {totals['residue_segments']} | {totals['flagged_segments']} | {len(failures)} |",
-        "", "| article | file | segments | flagged | formulas | glossary | failed checks |", "|---|---|---|---|---|---|---|",
+        f"{totals['glossary_terms']} | {totals['residue_segments']} | {totals['flagged_segments']} | "
+        f"{totals['conservation_problems']} | {len(failures)} |",
+        "", "| article | file | segments | flagged | formulas | glossary | not carried over | failed checks |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
         checks = ", ".join(f"{k} ×{v}" for k, v in s["failed_checks"].items()) or "-"
-        lines.append(f"| {s['article']} | {s.get('file', '')} | {s['segments']} | {s['flagged']} | "
-                     f"{s['formula_integrity']}% | {s['glossary_adherence']}% | {checks} |")
+        lost = len(s.get("conservation", []))
+        lines.append(f"| {_cell(s['article'])} | {_cell(s.get('file', ''))} | {s['segments']} | {s['flagged']} | "
+                     f"{s.get('formulas_kept', 0)} of {s['formula_spans']} | {s['glossary_adherence']}% | "
+                     f"{'**' + str(lost) + '**' if lost else 0} | {_cell(checks)} |")
     for i, r in failures:
-        lines.append(f"\n- failed: `{i}`: {r}")
+        lines.append(f"\n- failed: {_cell(i)}: {_cell(r)}")
     write_text_atomic(out_dir / "report.md", "\n".join(lines) + "\n")
     return report
+
+
+def _cell(text) -> str:
+    """Source text in a markdown table cell: one line, no HTML, no cell breaks."""
+    return " ".join(str(text).split()).replace("<", "&lt;").replace("|", "\\|")

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.atomic import write_text_atomic
 from pipeline.decoding import DEFAULT_MAX_BYTES
 from pipeline.ingest import IngestError, list_sources, read_file
 from pipeline.models import Article
-from pipeline.qa import assess_article, qa_line, segment_details
+from pipeline.conservation import check_conservation
+from pipeline.qa import pct, assess_article, qa_line, segment_details
 from pipeline.render import render_article
 from pipeline.slugs import SlugAllocator, article_slug
 from pipeline.translate import Translator
@@ -59,24 +61,51 @@ def write_article(article: Article, summary: dict, target: Path, model_id: str, 
     output was kept instead (it has fewer flagged segments; `force` replaces it anyway)."""
     summary["file"] = target.name
     summary["source_id"] = source_id(article)
-    kept = None if force else existing_is_better(target, summary["flagged"])
+    document = render_conserved(article, summary, model_id, model_sha256)
+    kept = None if force else existing_is_better(target, problem_count(summary))
     if kept is not None:
-        return (f"kept the existing file ({kept} flagged segment(s)) over this run's "
-                f"({summary['flagged']}); --force replaces it")
-    write_text_atomic(target, render_article(article, model_id, model_sha256, qa=qa_line(summary)))
+        return (f"kept the existing file ({kept} flagged segment(s) or lost piece(s)) over this run's "
+                f"({problem_count(summary)}); --force replaces it")
+    write_text_atomic(target, document)
     qa_json = {**summary, "segments_detail": segment_details(article)}
     write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
     return None
 
 
+def render_conserved(article: Article, summary: dict, model_id: str, model_sha256: str) -> str:
+    """The bilingual file, held to the raw source (pipeline/conservation.py): formulas are
+    counted from the source, and whatever it lost or gained is named at the top of the file,
+    in its QA JSON and in the run report - the article is written, never as clean. (Failing
+    the article instead would throw away every paragraph that did come through.)"""
+    created = datetime.now(timezone.utc)
+    article.conservation = []
+    draft = render_article(article, model_id, model_sha256, created)
+    outcome = check_conservation(article, draft)
+    article.conservation = outcome.problems
+    summary.update(formula_spans=outcome.formulas_source, formulas_kept=outcome.formulas_kept,
+                   formula_integrity=pct(outcome.formulas_kept, outcome.formulas_source),
+                   conservation=outcome.problems, dropped_by_ingest=dropped_parts(article))
+    return render_article(article, model_id, model_sha256, created, qa=qa_line(summary))
+
+
+def dropped_parts(article: Article) -> list[str]:
+    """What ingest left out of the article's stretch of the source on purpose, for qa.json."""
+    return [f"{reason}: {' '.join(article.source_text[a:b].split())[:60]}" for a, b, reason in article.dropped]
+
+
+def problem_count(summary: dict) -> int:
+    """Flagged segments plus what the file lost from its source: the measure of "worse"."""
+    return int(summary["flagged"]) + len(summary.get("conservation", []))
+
+
 def existing_is_better(target: Path, new_flagged: int) -> int | None:
-    """The flagged-segment count of an existing output that has fewer than the new one
-    (so it must not be replaced), else None. An unreadable existing file is replaceable."""
+    """The problem count of an existing output that has fewer than the new one (so it must
+    not be replaced), else None. An unreadable existing file is replaceable."""
     qa_file = target.with_suffix(".qa.json")
     if not target.is_file() or not qa_file.is_file():
         return None
     try:
-        old_flagged = int(json.loads(qa_file.read_text(encoding="utf-8"))["flagged"])
+        old_flagged = problem_count(json.loads(qa_file.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError, OSError):
         return None
     return old_flagged if old_flagged < new_flagged else None

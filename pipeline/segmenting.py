@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.checks import HTML_TAG, UNSAFE_LINK
 from pipeline.latex import find_latex_spans
 from pipeline.models import DISPLAY_MATH, TRANSLATED_KINDS, Article, Block, Segment, Span
 from pipeline.protect import find_protected_spans
@@ -20,7 +21,20 @@ DEFAULT_MAX_CHARS = 160
 def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> Article:
     for block in article.all_blocks:
         block.segments = segment_block(block, max_chars)
+        for seg in block.segments:
+            seg.flags += unsafe_markup_flags(seg)
     return article
+
+
+def unsafe_markup_flags(seg: Segment) -> list[str]:
+    """A "formula" that holds an HTML tag is not LaTeX (render escapes it, so it is not
+    byte-identical), and a link a browser would run is shown as text: say so."""
+    flags = []
+    if any(HTML_TAG.search(s.text) for s in seg.spans if s.kind != "markup"):
+        flags.append("a formula in the source holds an HTML tag: shown escaped, not as written")
+    if UNSAFE_LINK.search(seg.source):
+        flags.append("a link in the source runs script (javascript:, data:, …): shown as text, not as a link")
+    return flags
 
 
 def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segment]:

@@ -7,7 +7,7 @@ import yaml
 
 from pipeline.atomic import atomic_output_path, write_text_atomic
 from pipeline.ingest import parse_text
-from pipeline.render import EN_MARK, ZH_MARK, render_article
+from pipeline.render import BOTH_MARK, EN_MARK, ZH_MARK, render_article
 from pipeline.segmenting import segment_article
 from pipeline.slugs import SlugAllocator, article_slug
 
@@ -46,16 +46,17 @@ def test_layout_front_matter_and_pairs():
     assert meta["model"] == {"id": "test-model", "sha256": "ab" * 32}
     assert meta["source"] == "page.txt#1" and meta["created"].endswith("Z")
     lines = body.split("\n")
-    # English title (full stop dropped), Chinese under it
-    assert lines[1:4] == ["# Looking at Attention's Scale from gradient maximisation", "", "从梯度最大化看Attention的Scale操作"]
-    assert "## Existing results\n\n已有结果" in body
-    # each paragraph: Chinese block, then its English
-    assert body.count(ZH_MARK) == body.count(EN_MARK) == 2
+    # English title (full stop dropped), Chinese under it; every chunk starts with its side
+    assert lines[1:6] == [EN_MARK, "# Looking at Attention's Scale from gradient maximisation", "", ZH_MARK,
+                          "从梯度最大化看Attention的Scale操作"]
+    assert f"{EN_MARK}\n## Existing results\n\n{ZH_MARK}\n已有结果" in body
+    # each paragraph: Chinese block, then its English (plus the title's and heading's pair)
+    assert body.count(ZH_MARK) == body.count(EN_MARK) == 4
     assert body.index("我们知道") < body.index("We know") < body.index("那么可以算得")
     # display math on lines of its own, on both sides, byte-identical
     # a formula standing alone between paragraphs is shown once, on lines of its own
     eq = "\\begin{equation}\\mathbb{V}ar[\\boldsymbol{q}\\cdot\\boldsymbol{k}] = d\\end{equation}"
-    assert body.count(f"\n\n{eq}\n\n") == 1
+    assert body.count(f"\n{BOTH_MARK}\n{eq}\n\n") == 1 and body.count(eq) == 1
     assert "> [!WARNING]" in body and "example flag" in body
 
 
