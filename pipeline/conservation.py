@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.checks import HAN
+from pipeline.checks import HAN, HTML_TAG
 from pipeline.latex import DISPLAY_ENVS, find_latex_spans
 from pipeline.models import Article
 from pipeline.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK
@@ -152,7 +152,10 @@ def _formulas(text: str) -> list[str]:
 
 def normalise_formula(text: str) -> str:
     """A formula as compared: the `>` and indentation that a markdown container adds to its
-    continuation lines are not part of it."""
+    continuation lines are not part of it; one holding an HTML tag is expected escaped (it is
+    not LaTeX, and segmenting flagged it)."""
+    if HTML_TAG.search(text):
+        text = text.replace("<", "&lt;")
     return _CONTAINER_PREFIX.sub("\n", text)
 
 
