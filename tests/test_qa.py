@@ -57,4 +57,4 @@ def test_article_summary_flags_failures_and_report_aggregates(tmp_path):
     report = write_run_report(tmp_path, [summary], [("bad.txt", "not UTF-8")], 1.5, "m")
     assert json.loads((tmp_path / "report.json").read_text())["totals"] == report["totals"]
     md = (tmp_path / "report.md").read_text()
-    assert "formula integrity" in md and "bad.txt" in md and "page.txt#1" in md
+    assert "formulas intact" in md and "bad.txt" in md and "page.txt#1" in md
