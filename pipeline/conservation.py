@@ -30,8 +30,10 @@ FORMULA_KINDS = {"inline", "display", "environment", "macro"}
 SIDE_MARKS = {ZH_MARK: "zh", EN_MARK: "en", BOTH_MARK: "both", NOTE_MARK: "note"}
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…\n])")
-_FENCE_OPEN = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
-_INLINE_CODE = re.compile(r"(?<!`)`[^`\n]+`(?!`)")
+# A fence opens with 3+ backticks (no backtick after them on the line) or 3+ tildes.
+_FENCE_OPEN = re.compile(r"^[ \t>]*(`{3,}(?=[^`]*$)|~{3,})")
+# A code span: a run of backticks closed by a run of the same length (CommonMark).
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
 _URL = re.compile(r"https?://[^\s<>()\[\]{}\"'，。；：！？、（）《》“”]+")
 _LINK_TARGET = re.compile(r"\]\(([^()\s]+)")
 _BEGIN_END = re.compile(r"\\(begin|end)\{(\w+\*?)\}")
@@ -46,7 +48,8 @@ class Inventory:
     formulas: Counter = field(default_factory=Counter)      # normalised formula -> count
     environments: Counter = field(default_factory=Counter)  # ("begin"|"end", name) -> count
     sentences: list[str] = field(default_factory=list)      # Han characters of each sentence
-    verbatim: list[str] = field(default_factory=list)       # code, URLs, images
+    code: list[str] = field(default_factory=list)           # code blocks' bodies, inline code
+    links: list[str] = field(default_factory=list)          # link and image targets, URLs
 
 
 @dataclass
@@ -78,10 +81,9 @@ def take_inventory(text: str) -> Inventory:
         if han:
             inventory.sentences.append(han)
     code_blocks, prose = _split_fences(text)
-    inventory.verbatim += code_blocks
-    inventory.verbatim += _INLINE_CODE.findall(prose)
-    inventory.verbatim += _LINK_TARGET.findall(prose)
-    inventory.verbatim += [u for u in _URL.findall(prose) if not any(u in t for t in inventory.verbatim)]
+    inventory.code = code_blocks + [m.group() for m in _INLINE_CODE.finditer(prose)]
+    inventory.links = _LINK_TARGET.findall(prose)
+    inventory.links += [u for u in _URL.findall(prose) if not any(u in t for t in inventory.links + inventory.code)]
     return inventory
 
 
@@ -125,10 +127,13 @@ def check_conservation(article: Article, markdown: str) -> ConservationReport:
     for sentence in source.sentences:
         if sentence not in han_zh:
             problems.append(f"Chinese sentence missing from the original side: {sentence[:40]}")
-    en_flat = _flatten(en_side)
-    for piece in source.verbatim:
+    en_flat, source_flat = _flatten(en_side), _flatten(checked_source(article))
+    for piece in source.code + source.links:
         if _flatten(piece) not in en_flat:
             problems.append(f"code or link missing from the English: {_quote(piece)}")
+    for piece in english.code:  # e.g. the model wrapping its answer in a code fence
+        if _flatten(piece) not in source_flat:
+            problems.append(f"code in the English that the source does not have: {_quote(piece)}")
     kept = sum(min(n, english.formulas[f]) for f, n in source.formulas.items())
     return ConservationReport(sum(source.formulas.values()), kept, list(dict.fromkeys(problems)))
 

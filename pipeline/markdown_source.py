@@ -56,8 +56,9 @@ def parse_markdown_article(text: str, source: Path) -> Article:
             kind = LIST_ITEM if "list_item_open" in containers else PARAGRAPH
             blocks.append(Block(kind, inline.content, prefix=_prefix(containers, list_markers, tok)))
         elif tok.type == "table_open" and tok.map:
+            cells, align = _table_cells(tokens, k)
             blocks.append(Block(TABLE, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip(),
-                                prefix=_prefix(containers, list_markers, tok)))
+                                prefix=_prefix(containers, list_markers, tok), cells=cells, align=align))
         elif tok.type in _MATH_TOKENS:
             blocks.append(Block(DISPLAY_MATH, _display_math_source(tok), prefix=_prefix(containers, list_markers, tok)))
         elif tok.type in _VERBATIM_TOKENS and tok.map:
@@ -65,14 +66,30 @@ def parse_markdown_article(text: str, source: Path) -> Article:
             raw = "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()
             blocks.append(Block(kind, raw, prefix=_prefix(containers, list_markers, tok)))
     title = meta.get("title")
-    if title is None and blocks and blocks[0].kind == HEADING and blocks[0].level == 1:
-        title = blocks.pop(0).source
+    if blocks and blocks[0].kind == HEADING and blocks[0].level == 1 and title in (None, blocks[0].source):
+        title = blocks.pop(0).source  # the title heading (repeated from the front matter or not)
     article = Article(title=str(title) if title else None, date=_str_or_none(meta.get("date")),
                       author=_str_or_none(meta.get("author")), source=source, index=1, blocks=blocks,
                       dropped=dropped)
     if article.title:
         article.title_block = Block(HEADING, article.title, level=1)
     return article
+
+
+def _table_cells(tokens, start: int) -> tuple[list[list[str]], list[str]]:
+    """The cells' inline text row by row, and the columns' alignment, of the table at `start`."""
+    rows: list[list[str]] = []
+    align: list[str] = []
+    for tok in tokens[start + 1:]:
+        if tok.type == "table_close":
+            break
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "th_open":
+            align.append((tok.attrGet("style") or "").removeprefix("text-align:"))
+        elif tok.type == "inline" and rows:
+            rows[-1].append(tok.content)
+    return rows, align
 
 
 def _display_math_source(tok) -> str:

@@ -18,7 +18,7 @@ DISPLAY_MATH = "display_math"  # a display formula standing alone: never transla
 HTML = "html"            # raw HTML: kept, but escaped so it cannot run when rendered
 TABLE = "table"          # a markdown table: kept as written (formulas too), HTML in it escaped
 
-TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM}
+TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM, TABLE}
 
 
 @dataclass
@@ -56,6 +56,11 @@ class Block:
     segments: list[Segment] = field(default_factory=list)
     prefix: str = ""   # markdown marker kept verbatim, e.g. "- " or "1. "
     level: int = 0     # heading level
+    # A table: its cells' text row by row (header first), column alignments, and how many of
+    # `segments` each cell has (row-major), so the English table can be put back together.
+    cells: list[list[str]] = field(default_factory=list)
+    align: list[str] = field(default_factory=list)
+    cell_sizes: list[int] = field(default_factory=list)
 
     @property
     def translation(self) -> str:

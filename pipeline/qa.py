@@ -83,6 +83,8 @@ def check_length_ratio(zh: str, en: str, config: QAConfig) -> CheckResult:
 
 
 def check_sentence_coverage(zh: str, en: str) -> CheckResult:
+    if not zh.strip():  # only formulas or code: nothing for the English to cover
+        return CheckResult("sentence_coverage", True, "no prose in the source")
     n_zh = len(_ZH_SENTENCE.findall(zh)) or 1
     n_en = len(_EN_SENTENCE.findall(en)) or (1 if en.strip() else 0)
     return CheckResult("sentence_coverage", n_en >= n_zh, f"{n_en} English for {n_zh} Chinese sentence(s)")
@@ -97,13 +99,14 @@ def check_repetition(en: str, config: QAConfig) -> CheckResult:
     return CheckResult("repetition", not looped, f"a {n}-word run repeated {worst} times" if looped else "")
 
 
-def check_not_empty(en: str) -> CheckResult:
-    return CheckResult("not_empty", bool(en.strip()), "" if en.strip() else "empty translation")
+def check_not_empty(zh: str, en: str) -> CheckResult:
+    ok = bool(en.strip()) or not zh.strip()  # a formula-only source has no prose to translate
+    return CheckResult("not_empty", ok, "" if ok else "empty translation")
 
 
 def structural_problems(zh: str, en: str, config: QAConfig) -> list[str]:
     """The checks a translator retries on (texts without their spans)."""
-    results = [check_not_empty(en), check_repetition(en, config)]
+    results = [check_not_empty(zh, en), check_repetition(en, config)]
     coverage, ratio = check_sentence_coverage(zh, en), check_length_ratio(zh, en, config)
     if not coverage.ok and not ratio.ok:  # DESIGN.md's drop rule needs both signals
         results.append(CheckResult("sentence_coverage", False, f"{coverage.detail}, ratio {ratio.detail}"))
@@ -115,7 +118,7 @@ def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig()) -
     en = strip_spans(seg.translation or "", seg.spans)
     return [check_formulas(seg), check_glossary(seg, glossary), check_residue(zh, en),
             check_length_ratio(zh, en, config), check_sentence_coverage(zh, en),
-            check_repetition(en, config), check_not_empty(en)]
+            check_repetition(en, config), check_not_empty(zh, en)]
 
 
 def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig()) -> dict:

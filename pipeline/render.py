@@ -50,7 +50,7 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
                           allow_unicode=True, sort_keys=False, width=10_000)
     out = [f"---\n{meta}---", ""]
     if article.conservation:
-        out += _warning("zh2en could not carry everything from the source into this file:",
+        out += _warning("zh2en found differences between this file and its source:",
                         article.conservation)
     if article.title_block:
         spans = [s for seg in article.title_block.segments for s in seg.spans]
@@ -77,8 +77,10 @@ def render_block(block: Block) -> list[str]:
         return [BOTH_MARK, _indent(escape_html(block.source, spans), block.prefix), ""] + _flag_lines(block)
     if block.kind == HTML:
         return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""]
-    if block.kind == TABLE:  # not translated yet: shown once, its formulas as written
-        return [BOTH_MARK, _indent(escape_html(block.source, find_latex_spans(block.source)), block.prefix), ""]
+    if block.kind == TABLE:  # the original as written, then the table of translated cells
+        zh = escape_html(block.source, find_latex_spans(block.source))
+        lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(_english_table(block), block.prefix), ""]
+        return lines + _flag_lines(block)
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
     en = join_segments(block.segments, display_gap="\n\n")
     zh, en = escape_html(zh, spans), escape_html(en, spans)
@@ -89,6 +91,18 @@ def render_block(block: Block) -> list[str]:
         zh, en = f"*{zh}*", f"*{en}*"
     lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
     return lines + _flag_lines(block)
+
+
+def _english_table(block: Block) -> str:
+    segments, texts = iter(block.segments), []
+    for size in block.cell_sizes:
+        cell = [next(segments) for _ in range(size)]
+        spans = [s for seg in cell for s in seg.spans]
+        texts.append(escape_html(_one_line(join_segments(cell)), spans).replace("|", "\\|"))
+    texts = iter(texts)
+    rows = ["| " + " | ".join(next(texts) for _ in row) + " |" for row in block.cells]
+    rule = "|" + "|".join({"left": ":---", "right": "---:", "center": ":---:"}.get(a, "---") for a in block.align) + "|"
+    return "\n".join(rows[:1] + [rule] + rows[1:])
 
 
 def escape_html(text: str, spans=()) -> str:

@@ -8,7 +8,7 @@ import re
 
 from pipeline.checks import HTML_TAG, UNSAFE_LINK
 from pipeline.latex import find_latex_spans
-from pipeline.models import DISPLAY_MATH, TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.models import DISPLAY_MATH, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
 from pipeline.protect import find_protected_spans
 
 DISPLAY_KINDS = {"display", "environment", "unterminated"}
@@ -38,6 +38,11 @@ def unsafe_markup_flags(seg: Segment) -> list[str]:
 
 
 def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segment]:
+    if block.kind == TABLE:  # each cell translated on its own; render rebuilds the table
+        per_cell = [segment_block(Block(PARAGRAPH, cell), max_chars) if cell.strip() else []
+                    for row in block.cells for cell in row]
+        block.cell_sizes = [len(segs) for segs in per_cell]
+        return [seg for segs in per_cell for seg in segs]
     if block.kind not in TRANSLATED_KINDS:
         spans = [Span(s.text, s.kind) for s in find_latex_spans(block.source)] if block.kind == DISPLAY_MATH else []
         return [Segment(source=block.source, translate=False, spans=spans)]

@@ -4,6 +4,7 @@ container; what is lost is named, never silent. The translation here is CopyingB
 (placeholders copied back), so every loss is the pipeline's own."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,7 @@ def test_a_parser_that_loses_a_formula_is_caught_and_named(tmp_path, monkeypatch
     out.mkdir()
     write_article(article, summary, out / "post.md", "test", "0" * 64)
     written = (out / "post.md").read_text(encoding="utf-8")
-    assert "zh2en could not carry everything from the source" in written and "NOT CARRIED OVER" in written
+    assert "zh2en found differences between this file and its source" in written and "NOT CARRIED OVER" in written
     assert json.loads((out / "post.qa.json").read_text(encoding="utf-8"))["conservation"] == article.conservation
     report = write_run_report(out, [summary], [], 1.0, "test")
     assert report["totals"]["formula_spans"] == 3 and report["totals"]["formula_integrity"] < 100
@@ -111,6 +112,8 @@ def test_damage_to_the_written_file_is_named(tmp_path):
         (document.replace("print(1)", ""), "code or link missing from the English: print(1)"),
         (document.replace("https://kexue.fm/archives/9595", "https://kexue.fm"), "code or link missing"),
         (document.replace("\\end{equation}", ""), "display block incomplete: \\end{equation}"),
+        (document + "\n<!-- en -->\n```english Here is the translation: ```\n",
+         "code in the English that the source does not have: ```english Here is the translation: ```"),
     ]
     for text, problem in damaged:
         problems = check_conservation(article, text).problems
@@ -128,3 +131,16 @@ def test_seed_pages_lose_nothing_and_dropped_parts_are_declared(seeds_dir):
                                "site boilerplate before the first entry", "site boilerplate before the first article",
                                "the page's recent-comments list"}
     assert formulas >= 100
+
+
+def test_tables_are_translated_cell_by_cell_formulas_and_alignment_kept(tmp_path):
+    table = "| 温度 | 效果 |\n|:---|---:|\n| $\\tau<1$ | 更尖锐 |\n| $\\|x\\|$ | 范数`a\\|b` |\n"
+    path = tmp_path / "t.md"
+    path.write_text("# 表格\n\n" + table, encoding="utf-8")
+    [(article, _, document)] = translate_file(path)
+    zh, en = output_sides(document)
+    assert table.strip() in zh  # the original as written
+    english_table = en[en.index("|"):]
+    assert "|:---|---:|" in english_table and "$\\|x\\|$" in english_table and "`a\\|b`" in english_table
+    assert "$\\tau<1$" in english_table and not re.search(r"[\u4e00-\u9fff]", english_table)
+    assert article.conservation == [] and not article.flags  # a formula-only cell is not "empty"

@@ -167,4 +167,4 @@ def test_markdown_post_through_the_flow_counts_formulas_from_the_source(config, 
     assert any("not carried over from the source: formula missing" in f for _, f in lossy.flagged)
     report = json.loads((tmp_path / "out2" / "report.json").read_text(encoding="utf-8"))
     assert report["totals"]["formula_integrity"] < 100 and report["totals"]["conservation_problems"] >= 1
-    assert "could not carry everything" in lossy.written[0].read_text(encoding="utf-8")
+    assert "differences between this file and its source" in lossy.written[0].read_text(encoding="utf-8")
