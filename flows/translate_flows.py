@@ -131,7 +131,7 @@ def _write(article: Article, target: Path, config: RunConfig, result: RunResult)
     result.articles.append(article)
     # The conservation problems come back in the summary (the task may have worked on a copy).
     flags = [f for block in article.all_blocks for f in block.flags]
-    flags += [f"not carried over from the source: {p}" for p in summary.get("conservation", [])]
+    flags += [f"differs from the source: {p}" for p in summary.get("conservation", [])]
     result.flagged += [(article.label, f) for f in dict.fromkeys(flags)]
     if kept:
         result.kept.append((target, kept))

@@ -171,7 +171,7 @@ def qa_line(summary: dict) -> str:
     return (f"{summary['clean_segments']}/{summary['segments']} segments clean; "
             f"formulas {summary.get('formulas_kept', 0)} of {summary['formula_spans']} from the source; "
             f"glossary {summary['glossary_adherence']}%; residue {summary['residue_segments']}; "
-            f"flagged {summary['flagged']}" + (f"; NOT CARRIED OVER: {lost}" if lost else ""))
+            f"flagged {summary['flagged']}" + (f"; DIFFERS FROM SOURCE: {lost}" if lost else ""))
 
 
 def segment_details(article: Article) -> list[dict]:

@@ -173,7 +173,7 @@ def artifact_markdown(article: Article, file_name: str) -> str:
              f"*{escape_html(_one_line(article.title))}* — `{file_name}`", ""]
     if article.summary:
         lines += [escape_html(_one_line(article.summary)), ""]
-    lines += [f"- not carried over from the source: {escape_html(_one_line(p))}" for p in article.conservation]
+    lines += [f"- differs from the source: {escape_html(_one_line(p))}" for p in article.conservation]
     lines += [f"- **{escape_html(_one_line(s.source[:60]))}**: {escape_html(_one_line('; '.join(s.flags)))}"
               for s in flagged] or ["No flagged segments."]
     return "\n".join(lines)

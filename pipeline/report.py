@@ -35,15 +35,15 @@ def write_run_report(out_dir: Path, summaries: list[dict], failures: list[tuple[
     lines = [
         "# zh2en run report", "",
         f"Model `{model_id}`; {totals['articles']} article(s), {totals['segments']} segment(s) in {seconds:.1f} s.", "",
-        "Formulas are counted in the source files themselves; \"not carried over\" counts what an output "
+        "Formulas are counted in the source files themselves; \"differs from source\" counts what an output "
         "lost from (or added to) its source - each is named at the top of that file.", "",
         "| formulas intact | glossary adherence | segments with Chinese left | flagged segments | "
-        "not carried over | failures |",
+        "differs from source | failures |",
         "|---|---|---|---|---|---|",
         f"| {totals['formula_integrity']}% of {totals['formula_spans']} | {totals['glossary_adherence']}% of "
         f"{totals['glossary_terms']} | {totals['residue_segments']} | {totals['flagged_segments']} | "
         f"{totals['conservation_problems']} | {len(failures)} |",
-        "", "| article | file | segments | flagged | formulas | glossary | not carried over | failed checks |",
+        "", "| article | file | segments | flagged | formulas | glossary | differs from source | failed checks |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:

@@ -90,7 +90,7 @@ def test_a_parser_that_loses_a_formula_is_caught_and_named(tmp_path, monkeypatch
     out.mkdir()
     write_article(article, summary, out / "post.md", "test", "0" * 64)
     written = (out / "post.md").read_text(encoding="utf-8")
-    assert "zh2en found differences between this file and its source" in written and "NOT CARRIED OVER" in written
+    assert "zh2en found differences between this file and its source" in written and "DIFFERS FROM SOURCE" in written
     assert json.loads((out / "post.qa.json").read_text(encoding="utf-8"))["conservation"] == article.conservation
     report = write_run_report(out, [summary], [], 1.0, "test")
     assert report["totals"]["formula_spans"] == 3 and report["totals"]["formula_integrity"] < 100

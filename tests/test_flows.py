@@ -164,7 +164,7 @@ def test_markdown_post_through_the_flow_counts_formulas_from_the_source(config, 
     monkeypatch.setattr(markdown_source, "_display_math_source", lambda tok: "")
     post.write_text(KEXUE_POST.format(tag=uuid.uuid4().hex[:6]), encoding="utf-8")
     lossy = translate_flow([str(post)], str(tmp_path / "out2"), config)
-    assert any("not carried over from the source: formula missing" in f for _, f in lossy.flagged)
+    assert any("differs from the source: formula missing" in f for _, f in lossy.flagged)
     report = json.loads((tmp_path / "out2" / "report.json").read_text(encoding="utf-8"))
     assert report["totals"]["formula_integrity"] < 100 and report["totals"]["conservation_problems"] >= 1
     assert "differences between this file and its source" in lossy.written[0].read_text(encoding="utf-8")

@@ -137,7 +137,7 @@ def _print_outcome(result: RunResult, output: Path, summary: bool) -> None:
         totals = aggregate(result.summaries)
         err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s: "
                   f"formulas intact {totals['formula_integrity']}% of {totals['formula_spans']} (counted in the sources), "
-                  f"{totals['conservation_problems']} piece(s) of the sources not carried over, "
+                  f"{totals['conservation_problems']} difference(s) between outputs and their sources, "
                   f"glossary {totals['glossary_adherence']}% of {totals['glossary_terms']}, "
                   f"{totals['residue_segments']} segment(s) with Chinese left, "
                   f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s); "
