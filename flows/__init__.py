@@ -9,6 +9,9 @@ import os
 from pipeline.memory import default_state_dir
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A one-off run starts Prefect's temporary server; its default 20 s wait fails runs on a busy
+# 2-core machine (seen twice on a long post). Waiting longer costs nothing when it is quick.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # A storage path the user chose is kept. One derived here is marked as such, so a child
 # process given another ZH2EN_STATE_DIR (a bench run, a test) derives its own instead of
 # inheriting - and being answered from - its parent's cache.

@@ -41,7 +41,7 @@ def translate_flow(paths: list[str], out_dir: str, config: RunConfig = RunConfig
     started = time.perf_counter()
     out = Path(out_dir)
     result = RunResult()
-    files = _input_files(paths, result)
+    files = _input_files(paths, result, exclude=out)
     if not files:  # nothing readable: leave the output folder alone
         return result
     try:
@@ -58,16 +58,19 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
     hits_before, requests_before = translator.memory_hits, translator.requests_sent
     manifest = Manifest(out)
     if only_changed:
+        # A file that failed is reported on every run, and tried again once it changes.
+        for path, reason in manifest.still_failing(files):
+            result.failures.append((str(path), f"{reason} (unchanged since it failed: fix or replace it to retry)"))
         files = manifest.changed(files)
+    failures_before = len(result.failures)
     articles_by_file: dict[Path, list[Article]] = {}
     for file in files:
         articles, failures = ingest_task(str(file), config.max_bytes)
         result.failures += failures
+        articles = [a for a in articles if _segmented(a, config, result)]
         if articles:
             articles_by_file[file] = articles
     articles = [a for arts in articles_by_file.values() for a in arts]
-    for article in articles:
-        segment_article(article, config.max_chars)
     seconds_by_article: dict[str, float] = {}
     slugs = SlugAllocator()
     # Each article is written as soon as its segments are done: a killed run keeps them.
@@ -77,18 +80,45 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
             if config.summarizes:
                 _summarize(article, config, result)
             _write(article, output_path(out, article, slugs), config, result)
-    failed_labels = {label for label, _ in result.failures}
-    for file, arts in articles_by_file.items():
-        if not any(a.label in failed_labels for a in arts):
-            manifest.record(file)
+    _record_outcomes(manifest, files, articles_by_file, result.failures[failures_before:])
     manifest.save()
     result.memory_hits += translator.memory_hits - hits_before
     result.model_requests = translator.requests_sent - requests_before
     result.seconds = time.perf_counter() - started
-    if files:
-        report_task(str(out), result.summaries, result.failures, result.seconds,
-                    translator.backend.model_id, seconds_by_article)
+    if files or result.failures:
+        try:
+            report_task(str(out), result.summaries, result.failures, result.seconds,
+                        translator.backend.model_id, seconds_by_article)
+        except Exception as exc:  # the articles are written; say that the report is not
+            result.failures.append((str(out / "report.md"), f"run report not written: {type(exc).__name__}: {exc}"))
     return result
+
+
+def _segmented(article: Article, config: RunConfig, result: RunResult) -> bool:
+    """Cut the article into segments; an article that cannot be is its input's failure alone."""
+    try:
+        segment_article(article, config.max_chars)
+    except Exception as exc:
+        result.failures.append((article.label, f"cannot be segmented: {type(exc).__name__}: {exc}"))
+        return False
+    return True
+
+
+def _record_outcomes(manifest: Manifest, files: list[Path], articles_by_file: dict[Path, list[Article]],
+                     failures: list[tuple[str, str]]) -> None:
+    """Done files are recorded. A file that is bad input (it cannot be read or segmented) is
+    recorded as failed with its reason, so an unchanged bad file is not retried every run; a
+    file one of whose articles failed later (e.g. the model) is left to be tried again."""
+    reasons = dict(failures)
+    for file in files:
+        articles = articles_by_file.get(file, [])
+        if str(file) in reasons:
+            manifest.record_failure(file, reasons[str(file)])
+        elif not articles:
+            manifest.record_failure(file, next((reasons[a] for a in reasons if a.startswith(f"{file.name}#")),
+                                               "no article could be segmented"))
+        elif not any(a.label in reasons for a in articles):
+            manifest.record(file)
 
 
 def _summarize(article: Article, config: RunConfig, result: RunResult) -> None:
@@ -139,11 +169,11 @@ def _write(article: Article, target: Path, config: RunConfig, result: RunResult)
         result.written.append(target)
 
 
-def _input_files(paths: list[str], result: RunResult) -> list[Path]:
+def _input_files(paths: list[str], result: RunResult, exclude: Path | None = None) -> list[Path]:
     files = []
     for path in paths:
         try:
-            files += list_sources(Path(path))
+            files += list_sources(Path(path), exclude, result.notices)
         except IngestError as exc:
             result.failures.append((str(path), str(exc)))
     return files

@@ -17,6 +17,9 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff
 # What a markdown renderer would take for raw HTML (CommonMark's tag, comment, declaration):
 # inside a "formula" it is not LaTeX, so it is escaped like any other source HTML.
 HTML_TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|!--|\?|![A-Za-z])")
+# Characters that have no business in a written file: C0/C1 controls (but tab and newline),
+# bidi overrides that can hide or reorder text.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Link targets a browser would run; shown as text, never as a link.
 UNSAFE_LINK = re.compile(r"\]\((\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE)
 

@@ -37,15 +37,27 @@ class IngestError(ValueError):
     """The input cannot be read as articles; the message names the file and the reason."""
 
 
-def list_sources(path: Path) -> list[Path]:
-    """The text files a path names: itself, or a folder's text files (sorted, recursive)."""
+def list_sources(path: Path, exclude: Path | None = None, skipped: list[str] | None = None) -> list[Path]:
+    """The text files a path names: itself, or a folder's text files (sorted, recursive).
+    In a folder, a link leading outside it and anything under `exclude` (the output folder)
+    are left out, each with a line in `skipped`."""
     path = Path(path)
     if not path.exists():
         raise IngestError(f"{path}: no such file or folder")
     if not path.is_dir():
         return [path]
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
-                   and not p.name.startswith("."))
+    root = path.resolve()
+    files, notes = [], skipped if skipped is not None else []
+    for p in sorted(path.rglob("*")):
+        if not p.is_file() or p.suffix.lower() not in TEXT_SUFFIXES or p.name.startswith("."):
+            continue
+        real = p.resolve()
+        if exclude is not None and real.is_relative_to(Path(exclude).resolve()):
+            continue  # our own outputs, when the output folder sits inside the input folder
+        if not real.is_relative_to(root):
+            notes.append(f"{p}: skipped: a link to {real}, outside {path}")
+            continue
+        files.append(p)
     if not files:
         raise IngestError(f"{path}: folder holds no text files (.txt, .md)")
     return files
@@ -222,7 +234,8 @@ def _has_open_formula(text: str) -> bool:
 
 
 def _looks_like_title(text: str) -> bool:
-    return "\n" not in text and len(text) <= MAX_TITLE_CHARS and not text.rstrip().endswith(("。", "：", ":", "，", ","))
+    return ("\n" not in text and len(text) <= MAX_TITLE_CHARS and not text.rstrip().endswith(("。", "：", ":", "，", ","))
+            and not any(s.kind in ("display", "environment", "unterminated") for s in find_latex_spans(text)))
 
 
 def _looks_like_heading(text: str) -> bool:

@@ -93,7 +93,7 @@ def find_latex_spans(text: str) -> list[LatexSpan]:
             continue
         try:
             node = _read_node(text, start)
-        except LatexWalkerError:
+        except (LatexWalkerError, RecursionError):  # nesting too deep for pylatexenc: not a formula we can vouch for
             node = None
         span = _span_from_node(text, start, token, node)
         if span is None:

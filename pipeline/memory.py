@@ -72,9 +72,33 @@ class TranslationMemory:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self.notice: str | None = None  # set when a corrupt memory was moved aside
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            # Outputs are files; the memory is only a cache: keep the damaged file for
+            # inspection, start a fresh one, and say so.
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}")
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(str(self.path) + suffix)
+                if part.exists():
+                    part.replace(Path(str(aside) + suffix))
+            self.notice = (f"translation memory {self.path} was unreadable ({exc}); moved it to {aside} "
+                           f"and started a new one")
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+            db.executescript(SCHEMA)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     @classmethod
     def default(cls) -> "TranslationMemory":

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import yaml
 
-from pipeline.checks import HTML_TAG, UNSAFE_LINK
+from pipeline.checks import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
 from pipeline.latex import find_latex_spans
 from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
@@ -113,7 +113,7 @@ def escape_html(text: str, spans=()) -> str:
     are not LaTeX, are escaped too, and segmenting has flagged them)."""
     keep = sorted({s.text for s in spans if "<" in s.text and s.kind != "markup" and not HTML_TAG.search(s.text)},
                   key=len, reverse=True)
-    text = UNSAFE_LINK.sub(r"]\\(\1", text)
+    text = UNSAFE_LINK.sub(r"]\\(\1", CONTROL_CHARS.sub("", text))
     if not keep:
         return text.replace("<", "&lt;")
     pattern = re.compile("|".join(re.escape(k) for k in keep))
@@ -130,7 +130,7 @@ def _escaped(value):
     """Front-matter values with `<` escaped: renderers without front-matter support show the
     front matter as text, and it must not run there either."""
     if isinstance(value, str):
-        return value.replace("<", "&lt;")
+        return CONTROL_CHARS.sub("", value).replace("<", "&lt;")
     if isinstance(value, dict):
         return {k: _escaped(v) for k, v in value.items()}
     return value

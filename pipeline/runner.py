@@ -27,6 +27,7 @@ class RunResult:
     articles: list[Article] = field(default_factory=list)
     summaries: list[dict] = field(default_factory=list)  # per-article QA
     kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
+    notices: list[str] = field(default_factory=list)  # inputs left out on purpose (links outside a folder)
     memory_hits: int = 0
     segment_tasks: int = 0   # segments that needed a translate task (the memory had no answer)
     model_requests: int = 0
@@ -47,6 +48,8 @@ def load_articles(paths: list[Path], result: RunResult, max_bytes: int = DEFAULT
                 articles += read_file(file, max_bytes)
             except IngestError as exc:
                 result.failures.append((str(file), str(exc)))
+            except Exception as exc:  # a bug met by one odd file must not stop the others
+                result.failures.append((str(file), f"{file}: cannot be read as articles ({type(exc).__name__}: {exc})"))
     return articles
 
 

@@ -16,6 +16,8 @@ DISPLAY_KINDS = {"display", "environment", "unterminated"}
 _SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*|(?<=[a-z0-9])\.(?=\s)|\n")
 
 DEFAULT_MAX_CHARS = 160
+# Where an over-long sentence may be cut, best first: after a comma, then at a space.
+_SOFT_BREAKS = [re.compile(r"[，,、：:]+"), re.compile(r"\s+")]
 
 
 def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> Article:
@@ -63,7 +65,7 @@ def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segm
 
 
 def _prose_segments(text: str, lo: int, hi: int, spans, max_chars: int) -> list[Segment]:
-    pieces = split_sentences(text, lo, hi, spans)
+    pieces = [p for a, b in split_sentences(text, lo, hi, spans) for p in fit(text, a, b, spans, max_chars)]
     return [_make_segment(text, a, b, spans) for a, b in pack(pieces, max_chars)
             if text[a:b].strip()]
 
@@ -77,6 +79,28 @@ def split_sentences(text: str, lo: int, hi: int, spans) -> list[tuple[int, int]]
     if cuts[-1] != hi:
         cuts.append(hi)
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def fit(text: str, a: int, b: int, spans, max_chars: int, level: int = 0) -> list[tuple[int, int]]:
+    """A sentence longer than `max_chars` cut at commas, then at spaces, then every
+    `max_chars` characters - never inside a protected span (a formula is one piece, however
+    long: the model sees it as one placeholder)."""
+    if b - a <= max_chars:
+        return [(a, b)]
+    if level < len(_SOFT_BREAKS):
+        cuts = [m.end() for m in _SOFT_BREAKS[level].finditer(text, a, b)
+                if not any(s < m.end() < e for s, e, _, _ in spans)]
+        bounds = [a] + cuts + [b]
+        return [p for x, y in zip(bounds, bounds[1:]) if y > x for p in fit(text, x, y, spans, max_chars, level + 1)]
+    pieces, pos = [], a
+    while b - pos > max_chars:
+        cut = pos + max_chars
+        for s, e, _, _ in spans:
+            if s < cut < e:
+                cut = s if s > pos else e
+        pieces.append((pos, cut))
+        pos = cut
+    return pieces + [(pos, b)] if b > pos else pieces
 
 
 def pack(pieces: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:

@@ -24,7 +24,7 @@ KEXUE_POST = """# 温度参数
 """
 
 DISPLAY_FORMS = ["\\begin{equation}w=3\\label{eq:w}\\end{equation}", "\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}",
-                 "$$x^2+y^2$$", "\\[\\boldsymbol{q}\\cdot\\boldsymbol{k}\\]", "\\begin{equation*}z\\end{equation*}"]
+                 "$$x^2+y^2$$", "$$\n\\sum_i x_i\n$$", "\\[\\boldsymbol{q}\\cdot\\boldsymbol{k}\\]", "\\begin{equation*}z\\end{equation*}"]
 INLINE_FORMS = ["$\\tau > 0$", "\\(a+b\\)", "$\\style{color:red}{x}$", "$\\eqref{eq:w}$"]
 
 

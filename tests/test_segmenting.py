@@ -32,6 +32,10 @@ def test_long_paragraphs_split_at_sentence_ends_within_budget(seed_articles):
 
 def test_sentence_cuts_never_fall_inside_a_formula():
     [article] = parse_text("标题\n\n第一句$a;b$结束。第二句$c$。\n", Path("x.txt"))
-    segment_article(article, max_chars=5)
+    segment_article(article, max_chars=12)
     prose = [s.source for s in article.segments if s.translate][1:]
     assert prose == ["第一句$a;b$结束。", "第二句$c$。"]
+    # over budget, a sentence is cut further (at characters here) - still never inside a formula
+    segment_article(article, max_chars=5)
+    prose = [s.source for s in article.segments if s.translate][1:]
+    assert prose == ["第一句", "$a;b$", "结束。", "第二句", "$c$。"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,8 +43,30 @@ from pipeline.translate import Translator
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Offline Chinese→English translation of technical articles, formulas intact.")
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Control characters (ESC sequences, carriage returns, bidi overrides) in user text are shown
+# escaped: a title must not forge a line, retitle the terminal or hide text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class PlainConsole(Console):
+    """rich without markup or emoji codes (`:x:` in a path stays `:x:`), control characters
+    escaped; on stderr every message is one line."""
+
+    def __init__(self, one_line: bool, **options):
+        super().__init__(highlight=False, soft_wrap=True, emoji=False, markup=False, **options)
+        self.one_line = one_line
+
+    def print(self, *objects, **options) -> None:
+        options.update(markup=False, emoji=False, highlight=False)
+        super().print(*(self.printable(o) if isinstance(o, str) else o for o in objects), **options)
+
+    def printable(self, text: str) -> str:
+        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text)
+        return text.replace("\n", "\\n") if self.one_line else text
+
+
+err = PlainConsole(one_line=True, stderr=True)
+out = PlainConsole(one_line=False)
 
 
 @app.callback()
@@ -88,6 +111,8 @@ def translate(
                        glossaries=tuple(str(g) for g in glossaries or ()), use_glossary=use_glossary,
                        use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries)
     result = _run_flow(inputs, output, config, dask_address)
+    for notice in result.notices:
+        err.print(f"zh2en: notice: {notice}", markup=False)
     for article in result.articles:
         for notice in article.notices:
             err.print(f"zh2en: notice: {article.label}: {notice}", markup=False)
@@ -103,6 +128,7 @@ def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: 
         translator = get_translator(config)  # checks glossary and model before any work
     except (GlossaryError, ModelUnavailable) as exc:
         fail(str(exc))
+    _memory_notice(translator.memory)
     runner = _task_runner(config, dask_address)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
@@ -114,6 +140,11 @@ def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: 
         set_progress(None)
         close_translators()
         del translator
+
+
+def _memory_notice(memory: TranslationMemory | None) -> None:
+    if memory is not None and memory.notice:
+        err.print(f"zh2en: notice: {memory.notice}", markup=False)
 
 
 def _task_runner(config: RunConfig, dask_address: str | None):
@@ -204,6 +235,10 @@ def serve(
     """Serve a scheduled deployment that translates what is new or changed in the inbox."""
     if (cron is None) == (interval is None):
         fail("give exactly one of --cron or --interval", 2)
+    if cron is not None and not _valid_cron(cron):
+        fail(f"--cron {cron!r} is not a cron expression (five fields, e.g. '*/30 * * * *')", 2)
+    if port is not None and not _port_free(port):
+        fail(f"--port {port}: something is already listening on 127.0.0.1:{port}; choose another or leave it out", 2)
     if not inbox.is_dir():
         fail(f"{inbox}: inbox folder does not exist")
     config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None,
@@ -224,12 +259,36 @@ def serve(
                                       env={**os.environ, "PREFECT_API_URL": api_url})
             while runner.poll() is None and not stop.wait(0.5):
                 pass
+            died = None if stop.is_set() else runner.returncode  # it ended by itself: a failure
             _end_process_group(runner)
     except ServerError as exc:
         fail(str(exc))
     finally:
         close_translators()
         err.print("zh2en: stopped", markup=False)
+    if died is not None:
+        fail(f"the deployment's runner stopped on its own (status {died}); nothing more will be translated")
+
+
+def _valid_cron(expression: str) -> bool:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=expression)
+    except ValueError:
+        return False
+    return True
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _stop_on_signals() -> threading.Event:
@@ -305,6 +364,9 @@ app.add_typer(tm_app, name="tm")
 def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write.")) -> None:
     """Write every segment of the translation memory as TMX (zh-CN -> en)."""
     memory = TranslationMemory.default()
+    _memory_notice(memory)
+    if not tmx.parent.is_dir():
+        fail(f"{tmx}: folder {tmx.parent} does not exist")
     n = export_tmx(memory, tmx)
     err.print(f"zh2en: exported {n} segment(s) to {tmx}", markup=False)
 

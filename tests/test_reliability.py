@@ -1,0 +1,165 @@
+"""Fault injection: one bad input never stops the rest, arguments are checked before anything
+starts, a corrupt memory is moved aside, segments stay within their size, and nothing from a
+source reaches the terminal as control codes. Flows run in-process under the session's
+prefect_test_harness with the tiny MarianMT model (garbage output: these are about behaviour)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from flows.runtime import RunConfig, close_translators
+from flows.translate_flows import translate_flow
+from pipeline.ingest import list_sources, parse_text, read_file
+from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
+
+POISON = "公式$" + "{" * 2000 + "x" + "}" * 2000 + "$结束。\n"
+
+
+def zh2en(*args, env=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "zh2en", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture()
+def config(tiny_model_dir):
+    yield RunConfig(backend="marian", model_path=str(tiny_model_dir), use_memory=False, summaries=False)
+    close_translators()
+
+
+def test_deeply_nested_braces_are_text_not_a_crash(tmp_path):
+    path = tmp_path / "poison.txt"
+    path.write_text(POISON, encoding="utf-8")
+    [article] = read_file(path)
+    segment_article(article)
+    assert all(len(s.source) <= DEFAULT_MAX_CHARS for s in article.segments)
+    assert any("unbalanced $" in f for s in article.segments for f in s.flags)
+
+
+def test_one_file_that_breaks_ingest_fails_alone_and_is_not_retried_until_it_changes(config, tmp_path, monkeypatch):
+    import pipeline.ingest as ingest
+
+    inbox, tag = tmp_path / "inbox", uuid.uuid4().hex[:6]
+    inbox.mkdir()
+    (inbox / "good.txt").write_text(f"标题{tag}\n\n好的段落{tag}。\n", encoding="utf-8")
+    (inbox / "bad.txt").write_text(f"坏的段落{tag}。\n", encoding="utf-8")
+    real_parse, calls = ingest.parse_text, []
+
+    def parse(text, source):
+        calls.append(source.name)
+        if source.name == "bad.txt":
+            raise RuntimeError("a bug that this one file triggers")
+        return real_parse(text, source)
+
+    monkeypatch.setattr(ingest, "parse_text", parse)
+    out = tmp_path / "out"
+    first = translate_flow([str(inbox)], str(out), config, only_changed=True)
+    assert [p.name for p in first.written] == [f"title-{tag}.md"] or len(first.written) == 1
+    [(label, reason)] = first.failures
+    assert label.endswith("bad.txt") and "RuntimeError: a bug that this one file triggers" in reason
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["failures"][0]["input"].endswith("bad.txt")
+    # the next scheduled run: the unchanged bad file is reported, not read again
+    calls.clear()
+    second = translate_flow([str(inbox)], str(out), config, only_changed=True)
+    assert calls == [] and second.written == []
+    assert "unchanged since it failed" in second.failures[0][1]
+    # once it changes, it is tried again
+    (inbox / "bad.txt").write_text(f"改过的段落{tag}。\n", encoding="utf-8")
+    monkeypatch.setattr(ingest, "parse_text", real_parse)
+    third = translate_flow([str(inbox)], str(out), config, only_changed=True)
+    assert len(third.written) == 1 and third.failures == []
+
+
+def test_a_report_that_cannot_be_written_is_a_failure_the_articles_stand(config, tmp_path, monkeypatch):
+    import flows.tasks as tasks
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tasks, "write_run_report", broken)
+    src = tmp_path / "a.txt"
+    src.write_text(f"段落{uuid.uuid4().hex[:6]}。\n", encoding="utf-8")
+    result = translate_flow([str(src)], str(tmp_path / "out"), config)
+    assert len(result.written) == 1 and result.written[0].is_file()
+    assert any("run report not written" in reason and "No space left" in reason for _, reason in result.failures)
+
+
+def test_links_outside_the_input_folder_and_the_output_folder_are_not_inputs(tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "out").mkdir(parents=True)
+    (inbox / "a.txt").write_text("中文。\n", encoding="utf-8")
+    (inbox / "out" / "a.md").write_text("已经写好的输出。\n", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("外面的文件。\n", encoding="utf-8")
+    (inbox / "link.txt").symlink_to(secret)
+    skipped = []
+    files = list_sources(inbox, exclude=inbox / "out", skipped=skipped)
+    assert [f.name for f in files] == ["a.txt"]
+    assert len(skipped) == 1 and "link.txt: skipped: a link to" in skipped[0]
+
+
+def test_segments_stay_within_the_limit_without_punctuation():
+    for text in ["字" * 5000, "这是一个很长的句子，" * 100, ("$x$" + "文字" * 100) * 20, "词 " * 3000]:
+        [article] = parse_text(text, Path("long.txt"))
+        segment_article(article)
+        assert max(len(s.source) for s in article.segments) <= DEFAULT_MAX_CHARS
+        assert "".join(s.source for s in article.segments).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize("source, check", [
+    ("1 May\n\n标题\n\n开头$$x=1\n后面没有闭合。\n", lambda a, qa: qa["clean_segments"] >= 0),
+    ("$$x=1$$\n\n这是正文。\n\n第二段。\n", lambda a, qa: a.title is None and a.blocks[0].kind == "display_math"),
+    ("第一段。\n\n$a$，$b$\n\n第三段。\n", lambda a, qa: not any("empty" in f for f in a.flags)),
+])
+def test_bookkeeping(tmp_path, source, check):
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from copying_backend import CopyingBackend
+    from pipeline.runner import finish_article
+    from pipeline.translate import Translator
+
+    [article] = parse_text(source, Path("x.txt"))
+    translator = Translator(CopyingBackend())
+    translator.translate_article(article)
+    assert check(article, finish_article(article, translator))
+
+
+def test_bad_schedule_or_busy_port_is_refused_before_anything_starts(tmp_path):
+    proc = zh2en("serve", "--inbox", str(tmp_path), "--out", str(tmp_path / "o"), "--cron", "garbage")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "not a cron expression" in proc.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = zh2en("serve", "--inbox", str(tmp_path), "--out", str(tmp_path / "o"), "--interval", "5",
+                     "--port", str(port), timeout=60)
+    assert proc.returncode == 2 and f"--port {port}: something is already listening" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_corrupt_memory_is_moved_aside_with_a_notice(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "memory.sqlite").write_bytes(b"this is not a database" * 100)
+    proc = zh2en("tm", "export", "--tmx", str(tmp_path / "m.tmx"), env={"ZH2EN_STATE_DIR": str(state)})
+    assert proc.returncode == 0, proc.stderr
+    assert "was unreadable" in proc.stderr and "moved it to" in proc.stderr
+    assert any(p.name.startswith("memory.sqlite.corrupt-") for p in state.iterdir())
+    proc = zh2en("tm", "export", "--tmx", str(tmp_path / "missing" / "m.tmx"), env={"ZH2EN_STATE_DIR": str(state)})
+    assert proc.returncode == 1 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_control_codes_and_emoji_codes_from_inputs_are_printed_inert(tmp_path):
+    weird = tmp_path / "a:x:\x1b]0;pwned\x07\nzh2en: error: forged.txt"
+    proc = zh2en("translate", str(weird), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr and ":x:" in proc.stderr
+    [line] = proc.stderr.splitlines()  # the newline in the name cannot start a forged line
+    assert line.startswith("zh2en: error: ") and "\\nzh2en: error: forged.txt" in line
