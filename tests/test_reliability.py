@@ -5,9 +5,11 @@ prefect_test_harness with the tiny MarianMT model (garbage output: these are abo
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -163,3 +165,32 @@ def test_control_codes_and_emoji_codes_from_inputs_are_printed_inert(tmp_path):
     assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr and ":x:" in proc.stderr
     [line] = proc.stderr.splitlines()  # the newline in the name cannot start a forged line
     assert line.startswith("zh2en: error: ") and "\\nzh2en: error: forged.txt" in line
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGKILL, -9)])
+def test_a_stopped_run_leaves_no_server_behind(tiny_model_dir, seeds_dir, tmp_path, sig, status):
+    import psutil
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["ZH2EN_STATE_DIR"] = str(tmp_path / "state")
+    proc = subprocess.Popen([sys.executable, "-m", "zh2en", "translate", str(seeds_dir), "--backend", "marian",
+                             "--model-dir", str(tiny_model_dir), "--no-memory", "-o", str(tmp_path / "out")],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, server = time.time() + 90, None
+        while server is None and time.time() < deadline and proc.poll() is None:
+            server = next((c for c in psutil.Process(proc.pid).children() if "uvicorn" in " ".join(c.cmdline())), None)
+            time.sleep(0.5)
+        assert server is not None, "no temporary server seen"
+        time.sleep(3)  # into the run
+        proc.send_signal(sig)
+        started = time.time()
+        proc.wait(timeout=60)
+        assert proc.returncode == status, proc.stderr.read()
+        assert time.time() - started < 30
+        assert psutil.wait_procs([server], timeout=15)[1] == [], "the temporary server outlived the run"
+        if sig != signal.SIGKILL:
+            assert "files already written are kept" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.runtime import RunConfig, close_translators, get_translator, set_progress
-from flows.server import ServerError, prefect_server
+from flows.server import ServerError, prefect_server, temporary_server
 from flows.translate_flows import summarize_flow, translate_flow
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
@@ -132,10 +132,16 @@ def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: 
     runner = _task_runner(config, dask_address)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        with temporary_server(), \
+                Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task("translating", total=None)
             set_progress(lambda done, total: progress.update(bar, completed=done, total=total))
             return translate_flow.with_options(task_runner=runner)(inputs, str(output), config, only_changed)
+    except ServerError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:  # typer would end silently with 130
+        err.print("zh2en: interrupted; files already written are kept", markup=False)
+        raise typer.Exit(130) from None
     finally:
         set_progress(None)
         close_translators()
@@ -206,8 +212,11 @@ def summarize(
     except (GlossaryError, ModelUnavailable) as exc:
         fail(str(exc))
     try:
-        articles, failures = summarize_flow.with_options(task_runner=_task_runner(config, None))(
-            [str(p) for p in paths], config)
+        with temporary_server():
+            articles, failures = summarize_flow.with_options(task_runner=_task_runner(config, None))(
+                [str(p) for p in paths], config)
+    except ServerError as exc:
+        fail(str(exc))
     finally:
         close_translators()
     for article in articles:
@@ -422,12 +431,26 @@ def eval_command(
         out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every `finally` runs: the temporary server
+    stops, the model closes, files already written stay."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main() -> None:  # console-script entry point
+    signal.signal(signal.SIGTERM, _terminate)  # `serve` puts its own handler in place
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     try:
         app()
     except KeyboardInterrupt:
-        err.print("zh2en: interrupted", markup=False)
+        err.print("zh2en: interrupted; files already written are kept", markup=False)
         sys.exit(130)
+    except Terminated:
+        err.print("zh2en: terminated; files already written are kept", markup=False)
+        sys.exit(143)
     except Exception as exc:  # a user sees one line, never a traceback
         err.print(f"zh2en: error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(1)
