@@ -81,7 +81,10 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
                 _summarize(article, config, result)
             _write(article, output_path(out, article, slugs), config, result)
     _record_outcomes(manifest, files, articles_by_file, result.failures[failures_before:])
-    manifest.save()
+    try:
+        manifest.save()
+    except OSError as exc:
+        result.failures.append((str(manifest.path), f"cannot record which inputs are done: {exc.strerror or exc}"))
     result.memory_hits += translator.memory_hits - hits_before
     result.model_requests = translator.requests_sent - requests_before
     result.seconds = time.perf_counter() - started
@@ -90,7 +93,8 @@ def _translate_locked(files: list[Path], out: Path, config: RunConfig, only_chan
             report_task(str(out), result.summaries, result.failures, result.seconds,
                         translator.backend.model_id, seconds_by_article)
         except Exception as exc:  # the articles are written; say that the report is not
-            result.failures.append((str(out / "report.md"), f"run report not written: {type(exc).__name__}: {exc}"))
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            result.failures.append((str(out / "report.md"), f"run report not written: {why}"))
     return result
 
 
@@ -154,6 +158,9 @@ def summarize_flow(paths: list[str], config: RunConfig = RunConfig()) -> tuple[l
 def _write(article: Article, target: Path, config: RunConfig, result: RunResult) -> None:
     try:
         summary, kept = write_article_task(article, str(target), config)
+    except OSError as exc:  # disk full, read-only folder: name the file and the cause
+        result.failures.append((article.label, f"cannot write {exc.filename or target}: {exc.strerror or exc}"))
+        return
     except Exception as exc:  # one article's failure must not stop the batch
         result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
         return

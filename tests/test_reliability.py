@@ -92,6 +92,28 @@ def test_a_report_that_cannot_be_written_is_a_failure_the_articles_stand(config,
     assert any("run report not written" in reason and "No space left" in reason for _, reason in result.failures)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_disk_full_names_each_file_not_written_and_keeps_the_ones_that_were(tiny_model_dir, tmp_path):
+    full = tmp_path / "full"
+    full.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(full)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")  # four pages: room for one article, not six
+    page = tmp_path / "page.txt"
+    page.write_text("".join(f"{n} May\n\n短标题{n}\n\n很短的段落{n}。\n\n" for n in range(1, 7)), encoding="utf-8")
+    try:
+        proc = zh2en("translate", str(page), "--backend", "marian",
+                     "--model-dir", str(tiny_model_dir), "--no-memory", "-o", str(full / "out"),
+                     env={"ZH2EN_STATE_DIR": str(tmp_path / "state")}, timeout=300)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        written = [line for line in proc.stdout.splitlines() if line.endswith(".md")]
+        assert written and all(Path(p).is_file() for p in written)
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("zh2en: error:")]
+        assert errors and all("No space left on device" in line for line in errors)
+        assert any("cannot write" in line for line in errors)
+    finally:
+        subprocess.run(["umount", str(full)])
+
+
 def test_links_outside_the_input_folder_and_the_output_folder_are_not_inputs(tmp_path):
     inbox = tmp_path / "inbox"
     (inbox / "out").mkdir(parents=True)
