@@ -67,7 +67,10 @@ def read_terms(path: Path) -> list[Term]:
     path = Path(path)
     if not path.is_file():
         raise GlossaryError(f"{path}: no such glossary file")
-    return read_babeldoc_csv(path) if path.suffix.lower() == ".csv" else read_tsv(path)
+    try:
+        return read_babeldoc_csv(path) if path.suffix.lower() == ".csv" else read_tsv(path)
+    except UnicodeDecodeError as exc:
+        raise GlossaryError(f"{path}: not UTF-8 text (byte {exc.start}); save the glossary as UTF-8") from None
 
 
 class Glossary:

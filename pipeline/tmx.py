@@ -73,9 +73,12 @@ def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext) ->
         context = MemoryContext(**{**default.__dict__, **props})
         flags = next((p.text for p in tu.findall("prop") if p.get("type") == "x-zh2en-flags"), None) or "[]"
         try:
-            kept_flags = tuple(json.loads(flags))
+            kept_flags = json.loads(flags)
         except ValueError:
             raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags is not JSON") from None
+        if not isinstance(kept_flags, list) or not all(isinstance(f, str) for f in kept_flags):
+            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags must be a JSON list of strings")
+        kept_flags = tuple(kept_flags)
         entries.append((context, Entry(zh, en, kept_flags)))
     for context, entry in entries:
         memory.put(context, entry)

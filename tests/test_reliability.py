@@ -216,3 +216,22 @@ def test_a_stopped_run_leaves_no_server_behind(tiny_model_dir, seeds_dir, tmp_pa
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_errors_name_the_file_and_say_what_to_do(tmp_path):
+    from pipeline.glossary import GlossaryError, read_terms
+    from pipeline.memory import MemoryContext, TranslationMemory
+    from pipeline.tmx import TMXError, import_tmx
+
+    gbk = tmp_path / "terms.tsv"
+    gbk.write_bytes("梯度\tgradient\n".encode("gbk"))
+    with pytest.raises(GlossaryError, match=r"terms.tsv: not UTF-8 text .*save the glossary as UTF-8"):
+        read_terms(gbk)
+    tmx = tmp_path / "m.tmx"
+    tmx.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="zh-CN"/><body>\n'
+                   '<tu><prop type="x-zh2en-flags">{"a": 1}</prop><tuv xml:lang="zh-CN"><seg>中文</seg></tuv>'
+                   '<tuv xml:lang="en"><seg>Chinese</seg></tuv></tu>\n</body></tmx>\n', encoding="utf-8")
+    memory = TranslationMemory(tmp_path / "memory.sqlite")
+    with pytest.raises(TMXError, match=r"m.tmx: <tu> #1 \(line 3\): x-zh2en-flags must be a JSON list"):
+        import_tmx(memory, tmx, MemoryContext("0" * 64, "g", "p"))
+    assert len(memory) == 0  # a bad file adds nothing
