@@ -113,13 +113,17 @@ class TranslationMemory:
         return Entry(row[0], row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])), row[4])
 
     def put(self, ctx: MemoryContext, entry: Entry) -> None:
+        self.put_many([(ctx, entry)])
+
+    def put_many(self, items) -> int:
+        """Store (context, entry) pairs in one transaction: if `items` raises part way, none
+        of them is stored. Returns how many were."""
+        n = 0
         with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ctx.key(entry.source), entry.source, entry.translation, ctx.model_sha256,
-                 ctx.glossary_version, ctx.prompt_version, json.dumps(list(entry.flags), ensure_ascii=False),
-                 json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts,
-                 datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+            for ctx, entry in items:
+                self._db.execute("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(ctx, entry))
+                n += 1
+        return n
 
     def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""
@@ -138,3 +142,10 @@ class TranslationMemory:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _row(ctx: MemoryContext, entry: Entry) -> tuple:
+    return (ctx.key(entry.source), entry.source, entry.translation, ctx.model_sha256, ctx.glossary_version,
+            ctx.prompt_version, json.dumps(list(entry.flags), ensure_ascii=False),
+            json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts,
+            datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))

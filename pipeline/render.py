@@ -8,6 +8,7 @@ side (pipeline/conservation.py). HTML comments: invisible wherever the markdown 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timezone
 
@@ -46,9 +47,7 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
 
 def render_article(article: Article, model_id: str, model_sha256: str, created: datetime | None = None,
                    qa: str | None = None) -> str:
-    meta = yaml.safe_dump(_escaped(front_matter(article, model_id, model_sha256, created, qa)),
-                          allow_unicode=True, sort_keys=False, width=10_000)
-    out = [f"---\n{meta}---", ""]
+    out = [""]
     if article.conservation:
         out += _warning("zh2en found differences between this file and its source:",
                         article.conservation)
@@ -64,7 +63,26 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
         out += _warning("zh2en flagged the summary:", article.summary_flags)
     for block in article.blocks:
         out += render_block(block)
-    return "\n".join(out).rstrip() + "\n"
+    body = "\n".join(out).rstrip() + "\n"
+    meta = front_matter(article, model_id, model_sha256, created, qa)
+    meta["body_sha256"] = body_sha256(body)  # a later run can tell a hand-edited file
+    return f"---\n{yaml.safe_dump(_escaped(meta), allow_unicode=True, sort_keys=False, width=10_000)}---\n{body}"
+
+
+def body_sha256(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """(front matter, body) of a file this module wrote; ({}, text) for anything else."""
+    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+        return {}, text
+    head, body = text[4:].split("\n---\n", 1)
+    try:
+        meta = yaml.safe_load(head)
+    except yaml.YAMLError:
+        return {}, text
+    return (meta if isinstance(meta, dict) else {}), body
 
 
 def render_block(block: Block) -> list[str]:

@@ -14,7 +14,7 @@ from pipeline.ingest import IngestError, list_sources, read_file
 from pipeline.models import Article
 from pipeline.conservation import check_conservation
 from pipeline.qa import pct, assess_article, qa_line, segment_details
-from pipeline.render import render_article
+from pipeline.render import body_sha256, render_article, split_front_matter
 from pipeline.slugs import SlugAllocator, article_slug
 from pipeline.translate import Translator
 
@@ -65,6 +65,8 @@ def write_article(article: Article, summary: dict, target: Path, model_id: str, 
     summary["file"] = target.name
     summary["source_id"] = source_id(article)
     document = render_conserved(article, summary, model_id, model_sha256)
+    if not force and edited_by_hand(target):
+        return "kept the existing file: it was edited after zh2en wrote it; --force replaces it"
     kept = None if force else existing_is_better(target, problem_count(summary))
     if kept is not None:
         return (f"kept the existing file ({kept} flagged segment(s) or lost piece(s)) over this run's "
@@ -94,6 +96,16 @@ def render_conserved(article: Article, summary: dict, model_id: str, model_sha25
 def dropped_parts(article: Article) -> list[str]:
     """What ingest left out of the article's stretch of the source on purpose, for qa.json."""
     return [f"{reason}: {' '.join(article.source_text[a:b].split())[:60]}" for a, b, reason in article.dropped]
+
+
+def edited_by_hand(target: Path) -> bool:
+    """An existing output whose body no longer matches the hash zh2en wrote into it."""
+    try:
+        meta, body = split_front_matter(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
+    recorded = meta.get("body_sha256")
+    return isinstance(recorded, str) and recorded != body_sha256(body)
 
 
 def problem_count(summary: dict) -> int:

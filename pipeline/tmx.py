@@ -47,39 +47,64 @@ def export_tmx(memory: TranslationMemory, path: Path, context: MemoryContext | N
     return len(rows)
 
 
-def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext) -> int:
-    """Validate the whole file first, then store its units: a bad file stores nothing."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext, progress=None) -> int:
+    """Stream the file unit by unit (a large TMX is never held in memory whole) into one
+    transaction: a malformed unit anywhere rolls it back, so a bad file stores nothing.
+    `progress(n)` is called every 1,000 units."""
+    return memory.put_many(_read_units(Path(path), default, progress))
+
+
+def _read_units(path: Path, default: MemoryContext, progress=None):
     try:
-        root = etree.parse(str(path), parser).getroot()
-    except (OSError, etree.XMLSyntaxError) as exc:
+        events = etree.iterparse(str(path), events=("start", "end"), resolve_entities=False, no_network=True,
+                                 huge_tree=False, load_dtd=False)
+        n, seen_header, root = 0, False, None
+        for event, element in events:
+            if root is None:
+                root = element
+                if element.tag != "tmx":
+                    raise TMXError(f"{path}: not a TMX file (expected <tmx> with <header> and <body>)")
+            if event == "start":
+                seen_header = seen_header or element.tag == "header"
+                if element.tag == "body" and not seen_header:
+                    raise TMXError(f"{path}: not a TMX file (expected <tmx> with <header> and <body>)")
+                continue
+            if element.tag != "tu":
+                continue
+            n += 1
+            yield _unit(path, n, element, default)
+            element.clear()
+            while element.getprevious() is not None:  # drop what is done: memory stays flat
+                del element.getparent()[0]
+            if progress is not None and n % 1000 == 0:
+                progress(n)
+    except etree.XMLSyntaxError as exc:
         raise TMXError(f"{path}: not well-formed XML: {exc}") from None
-    if root.tag != "tmx" or root.find("header") is None or root.find("body") is None:
+    except OSError as exc:
+        raise TMXError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if root is None or not seen_header:
         raise TMXError(f"{path}: not a TMX file (expected <tmx> with <header> and <body>)")
-    entries = []
-    for n, tu in enumerate(root.find("body").iter("tu"), 1):
-        segs = {}
-        for tuv in tu.findall("tuv"):
-            lang = (tuv.get(XML_LANG) or tuv.get("lang") or "").lower()
-            seg = tuv.find("seg")
-            if seg is None:
-                raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): <tuv> without <seg>")
-            segs[lang] = "".join(seg.itertext())
-        zh = next((t for lang, t in segs.items() if lang.startswith("zh")), None)
-        en = next((t for lang, t in segs.items() if lang.startswith("en")), None)
-        if not zh or not en:
-            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}) needs a zh and an en <tuv>")
-        props = {PROPS[p.get("type")]: (p.text or "") for p in tu.findall("prop") if p.get("type") in PROPS}
-        context = MemoryContext(**{**default.__dict__, **props})
-        flags = next((p.text for p in tu.findall("prop") if p.get("type") == "x-zh2en-flags"), None) or "[]"
-        try:
-            kept_flags = json.loads(flags)
-        except ValueError:
-            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags is not JSON") from None
-        if not isinstance(kept_flags, list) or not all(isinstance(f, str) for f in kept_flags):
-            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags must be a JSON list of strings")
-        kept_flags = tuple(kept_flags)
-        entries.append((context, Entry(zh, en, kept_flags)))
-    for context, entry in entries:
-        memory.put(context, entry)
-    return len(entries)
+
+
+def _unit(path: Path, n: int, tu, default: MemoryContext) -> tuple[MemoryContext, Entry]:
+    segs = {}
+    for tuv in tu.findall("tuv"):
+        lang = (tuv.get(XML_LANG) or tuv.get("lang") or "").lower()
+        seg = tuv.find("seg")
+        if seg is None:
+            raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): <tuv> without <seg>")
+        segs[lang] = "".join(seg.itertext())
+    zh = next((t for lang, t in segs.items() if lang.startswith("zh")), None)
+    en = next((t for lang, t in segs.items() if lang.startswith("en")), None)
+    if not zh or not en:
+        raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}) needs a zh and an en <tuv>")
+    props = {PROPS[p.get("type")]: (p.text or "") for p in tu.findall("prop") if p.get("type") in PROPS}
+    context = MemoryContext(**{**default.__dict__, **props})
+    flags = next((p.text for p in tu.findall("prop") if p.get("type") == "x-zh2en-flags"), None) or "[]"
+    try:
+        kept_flags = json.loads(flags)
+    except ValueError:
+        raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags is not JSON") from None
+    if not isinstance(kept_flags, list) or not all(isinstance(f, str) for f in kept_flags):
+        raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags must be a JSON list of strings")
+    return context, Entry(zh, en, tuple(kept_flags))

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from copying_backend import CopyingBackend
 from flows.runtime import RunConfig, close_translators
 from flows.translate_flows import translate_flow
 from pipeline.ingest import list_sources, parse_text, read_file
+from pipeline.runner import finish_article, write_article
 from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
+from pipeline.translate import Translator
 
 POISON = "公式$" + "{" * 2000 + "x" + "}" * 2000 + "$结束。\n"
 
@@ -142,13 +145,6 @@ def test_segments_stay_within_the_limit_without_punctuation():
     ("第一段。\n\n$a$，$b$\n\n第三段。\n", lambda a, qa: not any("empty" in f for f in a.flags)),
 ])
 def test_bookkeeping(tmp_path, source, check):
-    import sys as _sys
-
-    _sys.path.insert(0, str(Path(__file__).parent))
-    from copying_backend import CopyingBackend
-    from pipeline.runner import finish_article
-    from pipeline.translate import Translator
-
     [article] = parse_text(source, Path("x.txt"))
     translator = Translator(CopyingBackend())
     translator.translate_article(article)
@@ -235,3 +231,21 @@ def test_errors_name_the_file_and_say_what_to_do(tmp_path):
     with pytest.raises(TMXError, match=r"m.tmx: <tu> #1 \(line 3\): x-zh2en-flags must be a JSON list"):
         import_tmx(memory, tmx, MemoryContext("0" * 64, "g", "p"))
     assert len(memory) == 0  # a bad file adds nothing
+
+
+def test_a_hand_edited_output_is_kept_unless_forced(tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text("标题\n\n第一段落。\n", encoding="utf-8")
+    translator, target = Translator(CopyingBackend()), tmp_path / "a.md"
+
+    def write(force=False):
+        [article] = read_file(source)
+        translator.translate_article(article)
+        return write_article(article, finish_article(article, translator), target, "t", "0" * 64, force)
+
+    assert write() is None
+    assert write() is None  # zh2en's own file, unchanged: replaced as usual
+    target.write_text(target.read_text(encoding="utf-8").replace("<!-- en -->", "<!-- en -->\nMy fix.", 1),
+                      encoding="utf-8")
+    assert "edited after zh2en wrote it" in write() and "My fix." in target.read_text(encoding="utf-8")
+    assert write(force=True) is None and "My fix." not in target.read_text(encoding="utf-8")

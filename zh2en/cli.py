@@ -391,7 +391,12 @@ def tm_import(
         fail(f"{tmx}: no such file")
     try:
         translator = get_translator(RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None))
-        n = import_tmx(TranslationMemory.default(), tmx, translator.memory_context)
+        memory = TranslationMemory.default()
+        _memory_notice(memory)
+        with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not err.is_terminal) as progress:
+            bar = progress.add_task("reading units", total=None)
+            n = import_tmx(memory, tmx, translator.memory_context, lambda done: progress.update(bar, completed=done))
     except (TMXError, GlossaryError, ModelUnavailable) as exc:
         fail(str(exc))
     err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
