@@ -59,7 +59,7 @@ def temporary_server(start_timeout: float = 120) -> Iterator[str]:
     is tied to this process: stopped on exit, on SIGTERM, and (through the kernel's
     parent-death signal) even when this process is killed with SIGKILL, which Prefect's own
     temporary server survives."""
-    existing = os.environ.get("PREFECT_API_URL")
+    existing = PREFECT_API_URL.value()  # from the environment, a profile, or a test harness
     if existing:
         yield existing
         return
@@ -91,12 +91,26 @@ def _running(args: list[str], extra_env: dict, port: int, start_timeout: float) 
         with temporary_settings({PREFECT_API_URL: api_url}):
             yield api_url
     finally:
+        _drain_prefect_workers()
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _drain_prefect_workers(timeout: float = 10) -> None:
+    """Send what Prefect's log and event workers still hold while the server is up: left for
+    interpreter exit, they would be talking to a stopped server (and wait on it)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=timeout)
+        except Exception:  # best effort: the run's outcome is already decided
+            pass
 
 
 def _die_with_parent() -> None:

@@ -2,7 +2,6 @@
 (the article, report.md, the Prefect artifact's text) rendered by markdown-it and by
 Python-Markdown holds no <script>, no event handler, no javascript: link."""
 
-from pathlib import Path
 
 import markdown
 import pytest

@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
-import threading
 
 # Prefect's logs are for its UI; a terminal user gets our own one-line messages (set
 # PREFECT_LOGGING_LEVEL=INFO to see Prefect's).
@@ -23,7 +21,6 @@ from typing import Optional
 
 import typer
 from prefect.task_runners import ThreadPoolTaskRunner
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.runtime import RunConfig, close_translators, get_translator, set_progress
@@ -40,31 +37,11 @@ from pipeline.report import aggregate
 from pipeline.runner import RunResult
 from pipeline.segmenting import DEFAULT_MAX_CHARS
 from pipeline.translate import Translator
+from zh2en.terminal import (PlainConsole, Terminated, end_process_group, port_free, stop_on_signals, terminate,
+                            valid_cron)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Offline Chinese→English translation of technical articles, formulas intact.")
-# Control characters (ESC sequences, carriage returns, bidi overrides) in user text are shown
-# escaped: a title must not forge a line, retitle the terminal or hide text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-class PlainConsole(Console):
-    """rich without markup or emoji codes (`:x:` in a path stays `:x:`), control characters
-    escaped; on stderr every message is one line."""
-
-    def __init__(self, one_line: bool, **options):
-        super().__init__(highlight=False, soft_wrap=True, emoji=False, markup=False, **options)
-        self.one_line = one_line
-
-    def print(self, *objects, **options) -> None:
-        options.update(markup=False, emoji=False, highlight=False)
-        super().print(*(self.printable(o) if isinstance(o, str) else o for o in objects), **options)
-
-    def printable(self, text: str) -> str:
-        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text)
-        return text.replace("\n", "\\n") if self.one_line else text
-
-
 err = PlainConsole(one_line=True, stderr=True)
 out = PlainConsole(one_line=False)
 
@@ -244,9 +221,9 @@ def serve(
     """Serve a scheduled deployment that translates what is new or changed in the inbox."""
     if (cron is None) == (interval is None):
         fail("give exactly one of --cron or --interval", 2)
-    if cron is not None and not _valid_cron(cron):
+    if cron is not None and not valid_cron(cron):
         fail(f"--cron {cron!r} is not a cron expression (five fields, e.g. '*/30 * * * *')", 2)
-    if port is not None and not _port_free(port):
+    if port is not None and not port_free(port):
         fail(f"--port {port}: something is already listening on 127.0.0.1:{port}; choose another or leave it out", 2)
     if not inbox.is_dir():
         fail(f"{inbox}: inbox folder does not exist")
@@ -258,7 +235,7 @@ def serve(
         fail(str(exc))
     spec = json.dumps({"inbox": str(inbox.resolve()), "out": str(out_dir.resolve()), "cron": cron,
                        "interval": interval, "config": dataclasses.asdict(config)})
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     try:
         with prefect_server(port) as api_url:
             ui = api_url.removesuffix("/api")
@@ -269,7 +246,7 @@ def serve(
             while runner.poll() is None and not stop.wait(0.5):
                 pass
             died = None if stop.is_set() else runner.returncode  # it ended by itself: a failure
-            _end_process_group(runner)
+            end_process_group(runner)
     except ServerError as exc:
         fail(str(exc))
     finally:
@@ -277,49 +254,6 @@ def serve(
         err.print("zh2en: stopped", markup=False)
     if died is not None:
         fail(f"the deployment's runner stopped on its own (status {died}); nothing more will be translated")
-
-
-def _valid_cron(expression: str) -> bool:
-    from prefect.client.schemas.schedules import CronSchedule
-
-    try:
-        CronSchedule(cron=expression)
-    except ValueError:
-        return False
-    return True
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
-
-
-def _end_process_group(proc: subprocess.Popen, grace: float = 20) -> None:
-    """Ask the runner (and the flow runs it started) to stop; after `grace` seconds, make it."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of its group
-    except ProcessLookupError:
-        pass
-    proc.wait()
 
 
 @app.command()
@@ -436,17 +370,8 @@ def eval_command(
         out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so that every `finally` runs: the temporary server
-    stops, the model closes, files already written stay."""
-
-
-def _terminate(signum, frame) -> None:
-    raise Terminated()
-
-
 def main() -> None:  # console-script entry point
-    signal.signal(signal.SIGTERM, _terminate)  # `serve` puts its own handler in place
+    signal.signal(signal.SIGTERM, terminate)  # `serve` puts its own handler in place
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     try:
         app()
