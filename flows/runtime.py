@@ -27,6 +27,7 @@ class RunConfig:
     force: bool = False
     slots: int = 4   # concurrent segment tasks: what one llama.cpp model serves at once
     summaries: bool = True   # needs a chat model: the llama backend
+    follow_symlinks: bool = False  # read links in an input folder that lead outside it
 
     @property
     def summarizes(self) -> bool:
@@ -34,7 +35,7 @@ class RunConfig:
 
     def model_key(self) -> "RunConfig":
         """The fields that decide which Translator (model, glossary, memory) to use."""
-        return replace(self, max_bytes=0, force=False)
+        return replace(self, max_bytes=0, force=False, follow_symlinks=False)
 
 
 _lock = threading.Lock()

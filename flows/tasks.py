@@ -87,4 +87,7 @@ def report_task(out_dir: str, summaries: list[dict], failures: list[tuple[str, s
              "seconds": round(seconds_by_article.get(s["article"], 0.0), 1)} for s in summaries]
     if rows:
         create_table_artifact(rows, key="zh2en-qa", description="zh2en: QA of this run's articles")
+    if failures:  # the flow run itself completes: its artifacts say what failed, and why
+        create_markdown_artifact("\n".join(f"- {escape_html(label)}: {escape_html(reason)}" for label, reason in failures),
+                                 key="zh2en-failures", description="zh2en: inputs that failed in this run")
     return report

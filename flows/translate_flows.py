@@ -41,7 +41,7 @@ def translate_flow(paths: list[str], out_dir: str, config: RunConfig = RunConfig
     started = time.perf_counter()
     out = Path(out_dir)
     result = RunResult()
-    files = _input_files(paths, result, exclude=out)
+    files = _input_files(paths, result, exclude=out, follow_symlinks=config.follow_symlinks)
     if not files:  # nothing readable: leave the output folder alone
         return result
     try:
@@ -176,11 +176,12 @@ def _write(article: Article, target: Path, config: RunConfig, result: RunResult)
         result.written.append(target)
 
 
-def _input_files(paths: list[str], result: RunResult, exclude: Path | None = None) -> list[Path]:
+def _input_files(paths: list[str], result: RunResult, exclude: Path | None = None,
+                 follow_symlinks: bool = False) -> list[Path]:
     files = []
     for path in paths:
         try:
-            files += list_sources(Path(path), exclude, result.notices)
+            files += list_sources(Path(path), exclude, result.notices, follow_symlinks)
         except IngestError as exc:
             result.failures.append((str(path), str(exc)))
     return files

@@ -37,10 +37,11 @@ class IngestError(ValueError):
     """The input cannot be read as articles; the message names the file and the reason."""
 
 
-def list_sources(path: Path, exclude: Path | None = None, skipped: list[str] | None = None) -> list[Path]:
+def list_sources(path: Path, exclude: Path | None = None, skipped: list[str] | None = None,
+                 follow_symlinks: bool = False) -> list[Path]:
     """The text files a path names: itself, or a folder's text files (sorted, recursive).
-    In a folder, a link leading outside it and anything under `exclude` (the output folder)
-    are left out, each with a line in `skipped`."""
+    In a folder, anything under `exclude` (the output folder) is left out, and so is a link
+    leading outside the folder unless `follow_symlinks` (with a line in `skipped`)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(f"{path}: no such file or folder")
@@ -54,8 +55,8 @@ def list_sources(path: Path, exclude: Path | None = None, skipped: list[str] | N
         real = p.resolve()
         if exclude is not None and real.is_relative_to(Path(exclude).resolve()):
             continue  # our own outputs, when the output folder sits inside the input folder
-        if not real.is_relative_to(root):
-            notes.append(f"{p}: skipped: a link to {real}, outside {path}")
+        if not follow_symlinks and not real.is_relative_to(root):
+            notes.append(f"{p}: skipped: a link to {real}, outside {path} (--follow-symlinks reads it)")
             continue
         files.append(p)
     if not files:

@@ -129,6 +129,7 @@ def test_links_outside_the_input_folder_and_the_output_folder_are_not_inputs(tmp
     files = list_sources(inbox, exclude=inbox / "out", skipped=skipped)
     assert [f.name for f in files] == ["a.txt"]
     assert len(skipped) == 1 and "link.txt: skipped: a link to" in skipped[0]
+    assert [f.name for f in list_sources(inbox, exclude=inbox / "out", follow_symlinks=True)] == ["a.txt", "link.txt"]
 
 
 def test_segments_stay_within_the_limit_without_punctuation():

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 # Prefect's logs are for its UI; a terminal user gets our own one-line messages (set
 # PREFECT_LOGGING_LEVEL=INFO to see Prefect's).
@@ -76,6 +77,8 @@ def translate(
                                     help="Reuse finished segments from the translation memory (ZH2EN_STATE_DIR)."),
     force: bool = typer.Option(False, "--force", help="Replace existing outputs even if they had fewer flags."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse input files larger than this."),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
+                                         help="In an input folder, also read links that lead outside it."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Run the tasks on an existing Dask cluster (tcp://HOST:PORT)."),
     summaries: bool = typer.Option(True, "--summary/--no-summary", help="Add an English summary (llama backend)."),
@@ -86,7 +89,8 @@ def translate(
     inputs = [str(p) for p in (paths or [sample_page()])]
     config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None, max_chars=max_chars,
                        glossaries=tuple(str(g) for g in glossaries or ()), use_glossary=use_glossary,
-                       use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries)
+                       use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
+                       follow_symlinks=follow_symlinks)
     result = _run_flow(inputs, output, config, dask_address)
     for notice in result.notices:
         err.print(f"zh2en: notice: {notice}", markup=False)
@@ -107,6 +111,7 @@ def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: 
         fail(str(exc))
     _memory_notice(translator.memory)
     runner = _task_runner(config, dask_address)
+    started = time.time()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with temporary_server(), \
@@ -117,12 +122,23 @@ def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: 
     except ServerError as exc:
         fail(str(exc))
     except KeyboardInterrupt:  # typer would end silently with 130
+        _print_written_since(output, started)
         err.print("zh2en: interrupted; files already written are kept", markup=False)
         raise typer.Exit(130) from None
+    except Terminated:
+        _print_written_since(output, started)
+        raise
     finally:
         set_progress(None)
         close_translators()
         del translator
+
+
+def _print_written_since(output: Path, started: float) -> None:
+    """On an early stop the flow returns nothing: list the article files this run wrote."""
+    for path in sorted(output.glob("*.md")) if output.is_dir() else []:
+        if path.name != "report.md" and path.stat().st_mtime >= started:
+            out.print(str(path))
 
 
 def _memory_notice(memory: TranslationMemory | None) -> None:
