@@ -25,7 +25,7 @@ _FULLWIDTH = {"，": ", ", "。": ". ", "：": ": ", "；": "; ", "！": "! ", "
 
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v1"
+TRANSLATOR_VERSION = "retry-v2"  # v2: code markup the model invents is dropped
 
 
 @dataclass
@@ -194,7 +194,7 @@ class Translator:
             self.requests_sent += len(requests)
             self.requests_by_stage[stage] += len(requests)
         for u, reply in zip(units, replies):
-            reply = normalise_punctuation(reply)
+            reply = normalise_punctuation(drop_invented_code(reply))
             problems = placeholder_problems(reply, len(u.spans), style)
             english = style.pattern.sub(" ", reply)
             residue = HAN.findall(english)
@@ -281,6 +281,20 @@ def cut_at_spans(text: str, spans: list[Span]) -> list:
     if text[pos:]:
         out.append(text[pos:])
     return out
+
+
+# Code markup in a reply is the model's own: the source's code reached it as placeholders.
+# Seen on the seeds: a sentence wrapped in a ```plaintext fence, a paper title in backticks.
+_INVENTED_FENCE = re.compile(
+    r"```(?:[A-Za-z]+[ \t]*\n|(?:plaintext|text|english|markdown|md|latex|tex)[ \t]+)?\s*(.*?)\s*```", re.DOTALL)
+_INVENTED_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def drop_invented_code(reply: str) -> str:
+    """The text of code fences and code spans the model added, without the markup (a title it
+    put in backticks gets quotes, as the source's 《》 would)."""
+    reply = _INVENTED_FENCE.sub(lambda m: m.group(1).strip(), reply)
+    return _INVENTED_CODE.sub(lambda m: f'"{m.group(1).strip()}"', reply)
 
 
 def normalise_punctuation(text: str) -> str:

@@ -144,3 +144,25 @@ def test_tables_are_translated_cell_by_cell_formulas_and_alignment_kept(tmp_path
     assert "|:---|---:|" in english_table and "$\\|x\\|$" in english_table and "`a\\|b`" in english_table
     assert "$\\tau<1$" in english_table and not re.search(r"[\u4e00-\u9fff]", english_table)
     assert article.conservation == [] and not article.flags  # a formula-only cell is not "empty"
+
+
+class FencingBackend(CopyingBackend):
+    """Answers as the packaged model sometimes does on the seeds: the sentence in a
+    ```plaintext fence, a title in backticks."""
+
+    def translate(self, batch):
+        return [f"```plaintext\n{reply}\n```" if i % 2 else f"see `A Title` {reply}"
+                for i, reply in enumerate(super().translate(batch))]
+
+
+def test_code_markup_the_model_invents_is_dropped_not_shipped(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("标题\n\n第一段有代码`f(x)`和公式$x$。\n\n第二段。\n\n第三段。\n", encoding="utf-8")
+    translator = Translator(FencingBackend())
+    [article] = read_file(path)
+    translator.translate_article(article)
+    summary = finish_article(article, translator)
+    document = render_conserved(article, summary, "test", "0" * 64)
+    _, en = output_sides(document)
+    assert "```" not in en and '"A Title"' in en and "`f(x)`" in en  # the source's own code stays code
+    assert article.conservation == []
