@@ -12,7 +12,8 @@ Checked:
   the English side holds no formula the source does not;
 - every display environment is there whole: as many `\\begin{…}` and `\\end{…}` as the source;
 - every Chinese sentence of the source is on the Chinese side (its Han characters, in order);
-- every code block, inline code, URL and image reference is on the English side verbatim.
+- every code block, inline code, URL and image reference is on the English side verbatim,
+  and the English holds no code the source does not.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def output_sides(markdown: str) -> tuple[str, str]:
 
 
 def check_conservation(article: Article, markdown: str) -> ConservationReport:
-    source = take_inventory(checked_source(article))
+    source_text = checked_source(article)
+    source = take_inventory(source_text)
     zh_side, en_side = output_sides(markdown)
     english = take_inventory(en_side)
     problems = []
@@ -127,7 +129,7 @@ def check_conservation(article: Article, markdown: str) -> ConservationReport:
     for sentence in source.sentences:
         if sentence not in han_zh:
             problems.append(f"Chinese sentence missing from the original side: {sentence[:40]}")
-    en_flat, source_flat = _flatten(en_side), _flatten(checked_source(article))
+    en_flat, source_flat = _flatten(en_side), _flatten(source_text)
     for piece in source.code + source.links:
         if _flatten(piece) not in en_flat:
             problems.append(f"code or link missing from the English: {_quote(piece)}")

@@ -108,7 +108,7 @@ def parse_text(text: str, source: Path) -> list[Article]:
 
 def parse_listing_page(lines: list[str], source: Path) -> list[Article]:
     starts = [i for i, line in enumerate(lines) if LISTING_DATE.match(line)]
-    offsets = _line_offsets(lines)
+    page = _Page(lines)
     articles = []
     # Lines before the first date are site boilerplate (sponsor, licence, membership).
     for n, (start, end) in enumerate(zip(starts, starts[1:] + [len(lines)]), 1):
@@ -121,20 +121,20 @@ def parse_listing_page(lines: list[str], source: Path) -> list[Article]:
         articles.append(_article(title, date, None, source, n, paragraphs))
         articles[-1].excerpt = True  # listing pages show the opening paragraphs only
         first = 0 if n == 1 else start
-        dropped = [(first, start, "site boilerplate before the first entry")] if start > first else []
-        dropped.append((start, start + 1, "date line (kept as the date)"))
-        dropped += [(i, i + 1, "'点击阅读全文' link") for i in range(start + 1, end) if READ_MORE.match(lines[i])]
+        dropped = [page.lines(first, start, "site boilerplate before the first entry")] if start > first else []
+        dropped.append(page.lines(start, start + 1, "date line (kept as the date)"))
+        dropped += [page.lines(i, i + 1, "'点击阅读全文' link") for i in range(start + 1, end) if READ_MORE.match(lines[i])]
         tail = _comments_start(lines, start + 1, end)
         if tail is not None:
-            dropped.append((tail, end, "the page's recent-comments list"))
-        _keep_source(articles[-1], lines, offsets, first, end, dropped)
+            dropped.append(page.lines(tail, end, "the page's recent-comments list"))
+        page.keep(articles[-1], first, end, dropped)
     return articles
 
 
 # -- archive pages -----------------------------------------------------------------------
 
 def parse_archive_page(lines: list[str], source: Path) -> list[Article]:
-    offsets, all_lines = _line_offsets(lines), lines
+    page = _Page(lines)
     tail = _comments_start(lines, 0, len(lines))
     lines = _cut_comments(lines)
     bylines = [i for i, line in enumerate(lines) if ARCHIVE_BYLINE.match(line) and i > 0]
@@ -146,12 +146,13 @@ def parse_archive_page(lines: list[str], source: Path) -> list[Article]:
         paragraphs = _merge_open_formulas([ln.strip() for ln in body if ln.strip()])
         articles.append(_article(title, m.group("date"), m.group("author").strip(), source, n, paragraphs))
         first, end = (0 if n == 1 else by - 1), min(next_by - 1, len(lines))
-        dropped = [(first, by - 1, "site boilerplate before the first article")] if by - 1 > first else []
-        dropped.append((by, by, m.start("rest")))  # the by-line, up to the glued first paragraph
+        dropped = [page.lines(first, by - 1, "site boilerplate before the first article")] if by - 1 > first else []
+        byline_start = page.offsets[by]  # the by-line, up to the paragraph glued to it
+        dropped.append((byline_start, byline_start + m.start("rest"), "by-line (kept as author and date)"))
         if next_by > len(lines) and tail is not None:
-            dropped.append((tail, len(offsets) - 1, "the page's recent-comments list"))
-            end = len(offsets) - 1
-        _keep_source(articles[-1], all_lines, offsets, first, end, dropped)
+            end = page.line_count
+            dropped.append(page.lines(tail, end, "the page's recent-comments list"))
+        page.keep(articles[-1], first, end, dropped)
     return articles
 
 
@@ -180,27 +181,27 @@ def _comments_start(lines: list[str], lo: int, hi: int) -> int | None:
     return next((i for i in range(lo, hi) if lines[i].strip() == COMMENTS_TAIL), None)
 
 
-def _line_offsets(lines: list[str]) -> list[int]:
-    """Character offset of each line's start in the text, plus the text's length."""
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
-    offsets[-1] -= 1  # the last line has no newline after it
-    return offsets
+class _Page:
+    """A page's text with its line offsets: where each article's stretch and each part ingest
+    leaves out lie, as character ranges (what the conservation check reads)."""
 
+    def __init__(self, lines: list[str]):
+        self.text = "\n".join(lines)
+        self.line_count = len(lines)
+        self.offsets = [0]
+        for line in lines:
+            self.offsets.append(self.offsets[-1] + len(line) + 1)
+        self.offsets[-1] = len(self.text)  # the last line has no newline after it
 
-def _keep_source(article: Article, lines: list[str], offsets: list[int], first: int, end: int,
-                 dropped: list[tuple]) -> None:
-    """Record the article's stretch of the source (lines first..end) and what ingest left out
-    of it on purpose, as character ranges within that stretch. A drop (a, b, reason) covers
-    lines a..b; (line, line, n) covers the first n characters of one line (a by-line)."""
-    base = offsets[first]
-    article.source_text = "\n".join(lines)[base:offsets[end]]
-    for a, b, reason in dropped:
-        if isinstance(reason, int):
-            article.dropped.append((offsets[a] - base, offsets[a] + reason - base, "by-line (kept as author and date)"))
-        else:
-            article.dropped.append((offsets[a] - base, offsets[b] - base, reason))
+    def lines(self, a: int, b: int, reason: str) -> tuple[int, int, str]:
+        """Lines a..b (b excluded) as a character range."""
+        return self.offsets[a], self.offsets[b], reason
+
+    def keep(self, article: Article, first: int, end: int, dropped: list[tuple[int, int, str]]) -> None:
+        """The article's stretch (lines first..end) and its dropped ranges, relative to it."""
+        base = self.offsets[first]
+        article.source_text = self.text[base:self.offsets[end]]
+        article.dropped = [(a - base, b - base, reason) for a, b, reason in dropped]
 
 
 def _blank_line_paragraphs(lines: list[str]) -> list[str]:
