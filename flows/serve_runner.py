@@ -8,16 +8,16 @@ import json
 import sys
 
 import flows  # noqa: F401  (Prefect settings first)
-from flows.runtime import RunConfig
 from flows.translate_flows import translate_flow
+from pipeline.settings import Settings
 
 
 def main(spec: str) -> None:
     args = json.loads(spec)
-    config = RunConfig(**{**args["config"], "glossaries": tuple(args["config"]["glossaries"])})
+    settings = Settings.model_validate(args["settings"])
     translate_flow.serve(
         name="zh2en-inbox", cron=args.get("cron"), interval=args.get("interval"), print_starting_message=False,
-        parameters={"paths": [args["inbox"]], "out_dir": args["out"], "config": config,
+        parameters={"paths": [args["inbox"]], "out_dir": args["out"], "settings": settings,
                     "only_changed": True})
 
 

@@ -1,29 +1,26 @@
-"""Prefect tasks: thin wrappers over pipeline/ functions. Caching, retries and artifacts live
-here; the work does not."""
+"""Prefect tasks: thin wrappers over the stages in pipeline/stages.py, and `PrefectRunner`, which
+runs a flow's stages as these tasks. Retries and artifacts live here; the work does not.
+
+No task result is cached or persisted by Prefect: the translation memory is the one store of
+finished work (`--no-memory` then means nothing is reused)."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+from typing import Callable
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
 
-from flows.runtime import RunConfig, get_translator
 from pipeline.backends.base import TransientBackendError
+from pipeline.context import RunContext
 from pipeline.models import Article, Segment
+from pipeline.qa import percentages
 from pipeline.render import artifact_markdown, escape_html
 from pipeline.report import write_run_report
-from pipeline.runner import RunResult, finish_article, load_articles, write_article
-from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
-
-
-def _segment_cache_key(context, parameters: dict) -> str:
-    """Same key as the translation memory: normalised segment text, model sha256, glossary
-    version, prompt and retry-logic versions. Prefect's default INPUTS+TASK_SOURCE would miss
-    a changed helper or prompt and would serve another model's output."""
-    segment: Segment = parameters["segment"]
-    return "segment-" + get_translator(parameters["config"]).memory_context.key(segment.source)
+from pipeline.stages import ingest_file, summarize_with_memory, write_stage
+from pipeline.summarize import SummaryResult
 
 
 def _transient(task, task_run, state) -> bool:
@@ -38,53 +35,61 @@ def _transient(task, task_run, state) -> bool:
     return False
 
 
-@task(name="ingest")
-def ingest_task(path: str, max_bytes: int) -> tuple[list[Article], list[tuple[str, str]]]:
-    result = RunResult()
-    return load_articles([Path(path)], result, max_bytes), result.failures
+_MODEL_TASK = dict(cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=2,
+                   retry_condition_fn=_transient)
 
 
-@task(name="translate-segment", cache_key_fn=_segment_cache_key, persist_result=True,
-      retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
-def translate_segment_task(segment: Segment, config: RunConfig) -> Segment:
-    get_translator(config).translate_segments([segment])
+@task(name="ingest", cache_policy=NONE, persist_result=False)
+def ingest_task(path: str, ctx: RunContext) -> tuple[list[Article], list[tuple[str, str]]]:
+    return ingest_file(Path(path), ctx)
+
+
+@task(name="translate-segment", **_MODEL_TASK)
+def translate_segment_task(segment: Segment, ctx: RunContext) -> Segment:
+    ctx.translator.translate_segments([segment])
     return segment
 
 
-def _summary_cache_key(context, parameters: dict) -> str:
-    article: Article = parameters["article"]
-    translator = get_translator(parameters["config"])
-    text, _ = english_text(article)
-    payload = "\x1f".join([text, str(article.excerpt), translator.backend.model_sha256,
-                           translator.memory_context.glossary_version, SUMMARY_PROMPT_VERSION])
-    return "summary-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+@task(name="summarize-article", **_MODEL_TASK)
+def summarize_task(article: Article, ctx: RunContext) -> SummaryResult:
+    return summarize_with_memory(article, ctx)
 
 
-@task(name="summarize-article", cache_key_fn=_summary_cache_key, persist_result=True,
-      retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
-def summarize_task(article: Article, config: RunConfig) -> SummaryResult:
-    translator = get_translator(config)
-    return summarize_article(article, translator.backend.complete, translator.glossary, translator.qa)
-
-
-@task(name="write-article")
-def write_article_task(article: Article, target: str, config: RunConfig) -> tuple[dict, str | None]:
-    translator = get_translator(config)
-    summary = finish_article(article, translator)
-    kept = write_article(article, summary, Path(target), translator.backend.model_id,
-                         translator.backend.model_sha256, config.force)
+@task(name="write-article", cache_policy=NONE, persist_result=False)
+def write_article_task(article: Article, qa: dict, target: str, ctx: RunContext) -> tuple[dict, str | None]:
+    outcome = write_stage(article, qa, Path(target), ctx)
     create_markdown_artifact(artifact_markdown(article, Path(target).name),
                              description=f"zh2en: {escape_html(article.label)}")
-    return summary, kept
+    return outcome
 
 
-@task(name="run-report")
-def report_task(out_dir: str, summaries: list[dict], failures: list[tuple[str, str]], seconds: float,
+class PrefectRunner:
+    """The stages of pipeline/stages.py as Prefect tasks: every segment a task submitted at
+    once (the task runner keeps the model's slots busy), the rest one task per article."""
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+
+    def ingest(self, file: Path) -> tuple[list[Article], list[tuple[str, str]]]:
+        return ingest_task(str(file), self.ctx)
+
+    def translate(self, segment: Segment) -> Callable[[], Segment]:
+        return translate_segment_task.submit(segment, self.ctx).result
+
+    def summarize(self, article: Article) -> SummaryResult:
+        return summarize_task(article, self.ctx)
+
+    def write(self, article: Article, qa: dict, target: Path) -> tuple[dict, str | None]:
+        return write_article_task(article, qa, str(target), self.ctx)
+
+
+@task(name="run-report", cache_policy=NONE, persist_result=False)
+def report_task(out_dir: str, article_qa: list[dict], failures: list[tuple[str, str]], seconds: float,
                 model_id: str, seconds_by_article: dict[str, float]) -> dict:
-    report = write_run_report(Path(out_dir), summaries, failures, seconds, model_id)
+    report = write_run_report(Path(out_dir), article_qa, failures, seconds, model_id)
     rows = [{"article": escape_html(s["article"]), "segments": s["segments"], "flagged": s["flagged"],
              "formula integrity %": s["formula_integrity"], "glossary adherence %": s["glossary_adherence"],
-             "seconds": round(seconds_by_article.get(s["article"], 0.0), 1)} for s in summaries]
+             "seconds": round(seconds_by_article.get(s["article"], 0.0), 1)} for s in map(percentages, article_qa)]
     if rows:
         create_table_artifact(rows, key="zh2en-qa", description="zh2en: QA of this run's articles")
     if failures:  # the flow run itself completes: its artifacts say what failed, and why

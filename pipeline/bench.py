@@ -5,6 +5,7 @@ machine's decode rates, measured in the same run."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import resource
@@ -17,12 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.checks import HAN
-from pipeline.memory import TranslationMemory, default_state_dir
+from pipeline.text import HAN
+from pipeline.context import RunContext
 from pipeline.models import TRANSLATED_KINDS, Article, Segment
 from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT
-from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
-from pipeline.translate import Translator
+from pipeline.runner import RunResult
+from pipeline.segmenting import DEFAULT_MAX_CHARS
+from pipeline.settings import Settings
+from pipeline.stages import LocalRunner, run_articles, segment_stage
 
 # The issue's targets (README: "Throughput benchmark").
 TARGET_NAIVE_OVER_PIPELINE = 2.5
@@ -59,13 +62,16 @@ def paragraphs(articles: list[Article]) -> list[str]:
             if b.kind in TRANSLATED_KINDS and HAN.search(b.source)]
 
 
-def segments_of(articles: list[Article], max_chars: int) -> list[Segment]:
-    """Fresh segments (no translation yet) of every article, at `max_chars`."""
-    out = []
-    for article in articles:
-        segment_article(article, max_chars)
-        out += [s for s in article.segments if s.translate]
-    return out
+def run_pipeline(ctx: RunContext, articles: list[Article]) -> tuple[Tally, list[Segment]]:
+    """Fresh copies of `articles` through the pipeline's stages in this process (segment,
+    recall, translate, check; no summary, nothing written): what it cost, and the segments."""
+    fresh = [copy.deepcopy(a) for a in articles]
+    result = RunResult()
+    fresh = [a for a in fresh if segment_stage(a, ctx, result)]
+    tally = counted(ctx.backend, lambda: list(run_articles(fresh, ctx, LocalRunner(ctx), result)))
+    if result.failures:
+        raise BenchError("; ".join(f"{label}: {reason}" for label, reason in result.failures[:3]))
+    return tally, [s for a in fresh for s in a.segments if s.translate]
 
 
 def measure_prefill(backend, text: str) -> float:
@@ -103,11 +109,10 @@ def _decode_streams(slots: int) -> list[int]:
     return streams
 
 
-def pipeline_cold(backend, articles, glossary, max_chars: int, state: Path) -> tuple[Tally, Translator, list[Segment]]:
-    name = "memory.sqlite" if max_chars == DEFAULT_MAX_CHARS else f"memory-{max_chars}.sqlite"
-    translator = Translator(backend, max_chars, glossary=glossary, memory=TranslationMemory(state / name))
-    segments = segments_of(articles, max_chars)
-    return counted(backend, lambda: translator.translate_segments(segments)), translator, segments
+def bench_context(backend, settings: Settings, max_chars: int, state: Path) -> RunContext:
+    """A context over the bench's loaded model, with a memory of its own per segment size."""
+    return RunContext(settings.model_copy(update={"state_dir": state / f"chars-{max_chars}", "max_chars": max_chars,
+                                                  "use_memory": True, "summaries": False}), backend=backend)
 
 
 class BenchError(RuntimeError):
@@ -118,7 +123,7 @@ def timed_cli(args: list[str], state: Path) -> tuple[float, float]:
     """(wall seconds, the flow's own seconds from report.json) of `zh2en translate ARGS` in a
     new process, as a user runs it, with its state (memory, caches) in `state`. The saved
     prompt states are shared: a user has them from the second run on."""
-    shared = default_state_dir() / "llama-slots"
+    shared = Settings().prompt_state_dir
     if shared.is_dir() and not (state / "llama-slots").exists():
         state.mkdir(parents=True, exist_ok=True)
         shutil.copytree(shared, state / "llama-slots")
@@ -134,7 +139,7 @@ def timed_cli(args: list[str], state: Path) -> tuple[float, float]:
     return wall, json.loads((out / "report.json").read_text(encoding="utf-8"))["seconds"]
 
 
-def run_bench(backend, articles: list[Article], glossary, limit: int | None = None,
+def run_bench(backend, articles: list[Article], settings: Settings, limit: int | None = None,
               chunk_sizes: tuple[int, ...] = (), input_path: Path | None = None,
               paragraph: Path | None = None, model_args: tuple[str, ...] = (), decode_tokens: int = 96) -> dict:
     """`input_path` (the file or folder `articles` came from) and `paragraph` (a one-paragraph
@@ -149,19 +154,18 @@ def run_bench(backend, articles: list[Article], glossary, limit: int | None = No
     naive = counted(backend, lambda: [backend.complete(PLAIN_SYSTEM_PROMPT, t) for t in texts])
     with tempfile.TemporaryDirectory() as state:
         backend.warm_slots()  # as a new process starts: the rule prompt ready in every slot
-        cold, translator, segments = pipeline_cold(backend, articles, glossary, DEFAULT_MAX_CHARS, Path(state))
-        warm_translator = Translator(backend, glossary=glossary, memory=translator.memory)
-        warm_segments = segments_of(articles, DEFAULT_MAX_CHARS)
-        warm = counted(backend, lambda: warm_translator.translate_segments(warm_segments))
+        cold_ctx = bench_context(backend, settings, DEFAULT_MAX_CHARS, Path(state))
+        cold, segments = run_pipeline(cold_ctx, articles)
+        warm, _ = run_pipeline(bench_context(backend, settings, DEFAULT_MAX_CHARS, Path(state)), articles)
         chunks = []
         for size in chunk_sizes:
-            tally, _, segs = (cold, translator, segments) if size == DEFAULT_MAX_CHARS else \
-                pipeline_cold(backend, articles, glossary, size, Path(state))
+            tally, segs = (cold, segments) if size == DEFAULT_MAX_CHARS else \
+                run_pipeline(bench_context(backend, settings, size, Path(state)), articles)
             chunks.append({"max_chars": size, "segments": len(segs), **asdict(tally),
                            "flagged_segments": sum(1 for s in segs if s.flags)})
         warm_cli = None
         if input_path is not None and not limit:  # the memory pipeline-cold filled, in a new process
-            warm_cli = timed_cli([str(input_path), "--no-summary", *model_args], Path(state))
+            warm_cli = timed_cli([str(input_path), "--no-summary", *model_args], cold_ctx.settings.state_dir)
     one_paragraph = None
     if paragraph is not None:
         with tempfile.TemporaryDirectory() as fresh:
@@ -184,7 +188,7 @@ def run_bench(backend, articles: list[Article], glossary, limit: int | None = No
         "chinese_chars": chinese, "slots": backend.slots,
         "prefill_tokens_per_s": round(prefill, 1), "decode_tokens_per_s": decode,
         "runs": [row("naive", naive), row("pipeline-cold", cold), row("pipeline-warm", warm)],
-        "pipeline_requests_by_stage": dict(translator.requests_by_stage),
+        "pipeline_requests_by_stage": dict(cold_ctx.translator.requests_by_stage),
         "flagged_segments": sum(1 for s in segments if s.flags),
         "compute_floor_s": round(floor, 2), "decode_bound_s": round(decode_bound, 2),
         "naive_over_pipeline": round(naive.seconds / cold.seconds, 2),

@@ -22,15 +22,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.checks import HAN, HTML_TAG
+from pipeline.checks import HTML_TAG
 from pipeline.latex import DISPLAY_ENVS, find_latex_spans
 from pipeline.models import Article
 from pipeline.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK
+from pipeline.sentences import PIECE_CUT
+from pipeline.text import HAN
 
 FORMULA_KINDS = {"inline", "display", "environment", "macro"}
 SIDE_MARKS = {ZH_MARK: "zh", EN_MARK: "en", BOTH_MARK: "both", NOTE_MARK: "note"}
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;…\n])")
 # A fence opens with 3+ backticks (no backtick after them on the line) or 3+ tildes.
 _FENCE_OPEN = re.compile(r"^[ \t>]*(`{3,}(?=[^`]*$)|~{3,})")
 # A code span: a run of backticks closed by a run of the same length (CommonMark).
@@ -77,7 +78,7 @@ def take_inventory(text: str) -> Inventory:
     for m in _BEGIN_END.finditer(text):
         if m.group(2) in DISPLAY_ENVS:
             inventory.environments[(m.group(1), m.group(2))] += 1
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in PIECE_CUT.split(text):
         han = "".join(HAN.findall(sentence))
         if han:
             inventory.sentences.append(han)

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from sacrebleu.metrics import BLEU, CHRF
 
-from pipeline.checks import HAN
+from pipeline.context import RunContext
 from pipeline.models import PARAGRAPH, Article, Block
 from pipeline.protect import find_protected_spans
-from pipeline.qa import assess_article
+from pipeline.qa import pct
 from pipeline.report import aggregate
-from pipeline.translate import Translator
+from pipeline.runner import RunResult
+from pipeline.stages import LocalRunner, run_articles, segment_stage
+from pipeline.text import HAN
 
 
 @dataclass
@@ -55,17 +57,20 @@ def score(name: str, hyps: list[str], refs: list[str], seconds: float, qa: dict)
                        round(seconds, 1))
 
 
-def evaluate_pipeline(lines: list[str], refs: list[str], translator: Translator) -> SystemScore:
+def evaluate_pipeline(lines: list[str], refs: list[str], ctx: RunContext) -> SystemScore:
+    """Each line an article of one paragraph, all through the pipeline's stages at once."""
     started = time.perf_counter()
-    source = Path("eval")
-    summaries, hyps = [], []
-    for i, line in enumerate(lines, 1):
-        article = Article(title=None, date=None, author=None, source=source, index=i,
-                          blocks=[Block(PARAGRAPH, line.strip())])
-        translator.translate_article(article)
-        summaries.append(assess_article(article, translator.glossary, translator.qa))
-        hyps.append(" ".join(b.translation for b in article.blocks))
-    return score("pipeline", hyps, refs, time.perf_counter() - started, aggregate(summaries))
+    articles = [Article(title=None, date=None, author=None, source=Path("eval"), index=i,
+                        blocks=[Block(PARAGRAPH, line.strip())]) for i, line in enumerate(lines, 1)]
+    result = RunResult()
+    for article in articles:
+        if not segment_stage(article, ctx, result):
+            raise ValueError(result.failures[-1][1])
+    finished = list(run_articles(articles, ctx, LocalRunner(ctx), result))
+    if result.failures:
+        raise RuntimeError(result.failures[0][1])
+    hyps = [" ".join(b.translation for b in done.article.blocks) for done in finished]
+    return score("pipeline", hyps, refs, time.perf_counter() - started, aggregate([d.qa for d in finished]))
 
 
 def evaluate_baseline(lines: list[str], refs: list[str], backend) -> SystemScore:
@@ -73,12 +78,11 @@ def evaluate_baseline(lines: list[str], refs: list[str], backend) -> SystemScore
     hyps = [" ".join(h.split()) for h in backend.translate_plain([ln.strip() for ln in lines])]
     spans_total = spans_ok = residue = 0
     for line, hyp in zip(lines, hyps):
-        for _, _, text, _ in find_protected_spans(line):
+        for span in find_protected_spans(line):
             spans_total += 1
-            spans_ok += text in hyp
+            spans_ok += span.text in hyp
         residue += bool(HAN.search(hyp))
-    qa = {"formula_integrity": round(100 * spans_ok / spans_total, 2) if spans_total else 100.0,
-          "formula_spans": spans_total, "residue_segments": residue}
+    qa = {"formula_integrity": pct(spans_ok, spans_total), "formula_spans": spans_total, "residue_segments": residue}
     return score("baseline", hyps, refs, time.perf_counter() - started, qa)
 
 

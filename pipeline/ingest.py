@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.checks import HAN
+from pipeline.text import HAN
 from pipeline.decoding import DEFAULT_MAX_BYTES, DecodeError, read_source
 from pipeline.latex import find_latex_spans
 from pipeline.markdown_source import parse_markdown_article

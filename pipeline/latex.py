@@ -10,8 +10,8 @@ literal text, protected on its own so the model cannot drop or "fix" it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+import regex
 from pylatexenc import macrospec
 from pylatexenc.latexwalker import (
     LatexEnvironmentNode,
@@ -21,6 +21,9 @@ from pylatexenc.latexwalker import (
     LatexWalkerError,
     get_default_latex_context_db,
 )
+
+from pipeline.models import Span
+from pipeline.text import CJK_PUNCTUATION_CLASS, HAN_CLASS
 
 # pylatexenc does not know these macros; without specs it gives them no arguments.
 _EXTRA_MACROS = [
@@ -49,26 +52,15 @@ _CONTEXT = _latex_context()
 _CANDIDATE = re.compile(r"\\\$|\$\$|\$|\\\(|\\\[|\\begin\{|\\[A-Za-z]+")
 _ASCII_MACRO = re.compile(r"\\[A-Za-z]+")
 # CJK prose inside inline math means the `$` pairing is wrong (prose, not a formula),
-# unless the Chinese sits inside a text-like macro argument.
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+# unless the Chinese sits inside a text-like macro argument. CJK punctuation counts too, on
+# purpose: `$` pairs that swallow a "，" or "。" enclose prose even where no Han is left.
+_CJK = regex.compile(f"[{HAN_CLASS}{CJK_PUNCTUATION_CLASS}]")
 _TEXT_ARG = re.compile(r"\\(?:text|mbox|mathrm|textbf|textit|operatorname|style|tag)\s*\{[^{}]*\}")
 
 DISPLAY_ENVS = {
     "equation", "equation*", "align", "align*", "gather", "gather*", "multline",
     "multline*", "eqnarray", "eqnarray*", "flalign", "flalign*", "displaymath",
 }
-
-
-@dataclass(frozen=True)
-class LatexSpan:
-    start: int
-    end: int
-    text: str
-    kind: str  # inline | display | environment | macro | escaped-dollar | stray-dollar | unterminated
-
-    @property
-    def is_display(self) -> bool:
-        return self.kind in ("display", "environment")
 
 
 def _has_prose(math_body: str) -> bool:
@@ -81,14 +73,14 @@ def _read_node(text: str, pos: int):
     return nodes[0] if nodes else None
 
 
-def find_latex_spans(text: str) -> list[LatexSpan]:
+def find_latex_spans(text: str) -> list[Span]:
     """All LaTeX spans in `text`, in order, non-overlapping."""
-    spans: list[LatexSpan] = []
+    spans: list[Span] = []
     pos = 0
     while (m := _CANDIDATE.search(text, pos)) is not None:
         start, token = m.start(), m.group()
         if token == "\\$":
-            spans.append(LatexSpan(start, m.end(), token, "escaped-dollar"))
+            spans.append(Span(start, m.end(), token, "escaped-dollar"))
             pos = m.end()
             continue
         try:
@@ -102,7 +94,7 @@ def find_latex_spans(text: str) -> list[LatexSpan]:
                 pos = spans[-1].end
             elif token == "$":
                 # A `$` that opens no formula: keep it literal, protected by itself.
-                spans.append(LatexSpan(start, start + 1, "$", "stray-dollar"))
+                spans.append(Span(start, start + 1, "$", "stray-dollar"))
                 pos = start + 1
             else:
                 pos = m.end()
@@ -112,7 +104,7 @@ def find_latex_spans(text: str) -> list[LatexSpan]:
     return spans
 
 
-def _span_from_node(text: str, start: int, token: str, node) -> LatexSpan | None:
+def _span_from_node(text: str, start: int, token: str, node) -> Span | None:
     if node is None or node.pos != start:
         return None
     end = node.pos + node.len
@@ -122,22 +114,22 @@ def _span_from_node(text: str, start: int, token: str, node) -> LatexSpan | None
             body = verbatim[1:-1] if token == "$" else verbatim[2:-2]
             if token == "$" and (_has_prose(body) or not body.strip()):
                 return None
-            return LatexSpan(start, end, verbatim, "inline")
-        return LatexSpan(start, end, verbatim, "display")
+            return Span(start, end, verbatim, "inline")
+        return Span(start, end, verbatim, "display")
     if isinstance(node, LatexMacroNode):
         # pylatexenc reads letters of any script as the macro name (`\\cdot维度`);
         # a TeX macro name is ASCII letters only, and prose after it is not LaTeX.
         name_end = _ASCII_MACRO.match(text, start).end()
         if not node.macroname.isascii():
-            return LatexSpan(start, name_end, text[start:name_end], "macro")
-        return LatexSpan(start, end, verbatim, "macro")
+            return Span(start, name_end, text[start:name_end], "macro")
+        return Span(start, end, verbatim, "macro")
     if isinstance(node, LatexEnvironmentNode):
         kind = "environment" if node.environmentname in DISPLAY_ENVS else "inline"
-        return LatexSpan(start, end, verbatim, kind)
+        return Span(start, end, verbatim, kind)
     return None
 
 
-def _unterminated(text: str, start: int) -> LatexSpan:
+def _unterminated(text: str, start: int) -> Span:
     """An opened display formula that never closes (e.g. a page excerpt cut mid-formula):
     everything to the end of the paragraph is formula, kept verbatim and flagged."""
-    return LatexSpan(start, len(text), text[start:], "unterminated")
+    return Span(start, len(text), text[start:], "unterminated")

@@ -1,4 +1,5 @@
-"""Translation memory: a SQLite store of finished segment translations.
+"""Translation memory: a SQLite store of finished segment translations and article summaries -
+the one answer to "was this done before?" (`--no-memory`: nothing is reused).
 
 A segment is found again only under the same normalised source text, model (sha256),
 glossary version and prompt version - so another model's output, or one made under an older
@@ -17,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from platformdirs import user_state_dir
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
     key TEXT PRIMARY KEY,
@@ -32,14 +31,14 @@ CREATE TABLE IF NOT EXISTS segments (
     attempts INTEGER NOT NULL DEFAULT 1,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS summaries (
+    key TEXT PRIMARY KEY,
+    text TEXT,
+    flags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '[]',
+    created TEXT NOT NULL
+);
 """
-
-
-def default_state_dir() -> Path:
-    import os
-
-    override = os.environ.get("ZH2EN_STATE_DIR")
-    return Path(override) if override else Path(user_state_dir("zh2en"))
 
 
 def normalise(text: str) -> str:
@@ -100,10 +99,6 @@ class TranslationMemory:
             raise
         return db
 
-    @classmethod
-    def default(cls) -> "TranslationMemory":
-        return cls(default_state_dir() / "memory.sqlite")
-
     def get(self, ctx: MemoryContext, source: str) -> Entry | None:
         with self._lock:
             row = self._db.execute("SELECT source, translation, flags, notes, attempts FROM segments WHERE key = ?",
@@ -124,6 +119,18 @@ class TranslationMemory:
                 self._db.execute("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(ctx, entry))
                 n += 1
         return n
+
+    def get_summary(self, key: str) -> tuple[str | None, list[str], list[str]] | None:
+        """(text, flags, notes) of the summary stored under `key` (see summarize.summary_key)."""
+        with self._lock:
+            row = self._db.execute("SELECT text, flags, notes FROM summaries WHERE key = ?", (key,)).fetchone()
+        return None if row is None else (row[0], json.loads(row[1]), json.loads(row[2]))
+
+    def put_summary(self, key: str, text: str | None, flags: list[str], notes: list[str]) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
+                             (key, text, json.dumps(flags, ensure_ascii=False), json.dumps(notes, ensure_ascii=False),
+                              _now()))
 
     def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""
@@ -147,5 +154,8 @@ class TranslationMemory:
 def _row(ctx: MemoryContext, entry: Entry) -> tuple:
     return (ctx.key(entry.source), entry.source, entry.translation, ctx.model_sha256, ctx.glossary_version,
             ctx.prompt_version, json.dumps(list(entry.flags), ensure_ascii=False),
-            json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts,
-            datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts, _now())
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -5,7 +5,7 @@ Stages fill in fields (protected text, translation, flags); none re-parses the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # Block kinds. Only `translate` kinds go to the model; the others are kept verbatim.
@@ -21,12 +21,40 @@ TABLE = "table"          # a markdown table: kept as written (formulas too), HTM
 TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM, TABLE}
 
 
-@dataclass
-class Span:
-    """A piece of source text the model must not touch (formula, code, URL, ...)."""
+# Span kinds. LaTeX (pipeline/latex.py): inline, display, environment, macro, escaped-dollar,
+# stray-dollar, unterminated; markdown (pipeline/protect.py): code, markup, name.
+DISPLAY_SPAN_KINDS = frozenset({"display", "environment"})
+# What segmenting cuts out as a segment of its own, never sent to the model: display formulas
+# and a display formula that never closes.
+STANDALONE_SPAN_KINDS = DISPLAY_SPAN_KINDS | {"unterminated"}
 
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of text the model must not touch (formula, code, URL, ...): `text` is
+    exactly text[start:end] of the text it was found in (a segment's spans: its source)."""
+
+    start: int
+    end: int
     text: str
     kind: str
+
+    @property
+    def is_display(self) -> bool:
+        """A display formula ($$...$$, \\[...\\], a display environment). ingest relies on
+        this meaning: a paragraph that is one display formula becomes a DISPLAY_MATH block,
+        one that never closes stays a paragraph (segmenting flags it)."""
+        return self.kind in DISPLAY_SPAN_KINDS
+
+    @property
+    def stands_alone(self) -> bool:
+        """Cut out of its paragraph as a segment of its own (display or unterminated)."""
+        return self.kind in STANDALONE_SPAN_KINDS
+
+    def shifted(self, offset: int) -> "Span":
+        """The same span in a text that starts `offset` characters later (a piece cut out at
+        `-offset`)."""
+        return replace(self, start=self.start + offset, end=self.end + offset)
 
 
 @dataclass
@@ -35,7 +63,7 @@ class Segment:
 
     source: str                      # Chinese text, spans in place
     translate: bool = True           # False: a display formula or code kept verbatim
-    spans: list[Span] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)   # in order, positions within `source`
     translation: str | None = None   # English with spans restored
     flags: list[str] = field(default_factory=list)   # why this segment needs a look
     notes: list[str] = field(default_factory=list)   # what was done to get it right
@@ -43,6 +71,7 @@ class Segment:
     terms: tuple[tuple[str, str], ...] = ()  # glossary (zh, en) pairs found in the source
     qa: list = field(default_factory=list)   # CheckResults of the finished translation
     from_memory: bool = False                # served by the translation memory, no model call
+    requests: int = 0                        # model requests spent on it (the run's count)
 
     @property
     def output(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pipeline.latex import find_latex_spans
 from pipeline.models import Span
+from pipeline.spans import rewrite
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,6 @@ class PlaceholderStyle:
 STYLES = {
     "brace": PlaceholderStyle("brace", "{{v{n}}}", re.compile(r"\{\s*v\s*(\d+)\s*\}")),
     "bracket": PlaceholderStyle("bracket", "[[{n}]]", re.compile(r"\[\[\s*(\d+)\s*\]\]")),
-    "tag": PlaceholderStyle("tag", "<m{n}/>", re.compile(r"<\s*m\s*(\d+)\s*/?\s*>")),
 }
 DEFAULT_STYLE = STYLES["brace"]
 RETRY_STYLE = STYLES["bracket"]
@@ -44,27 +44,21 @@ _MARKDOWN_INLINE = re.compile(
 )
 
 
-def find_protected_spans(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, text, kind) of every span the model must not see, in order."""
-    found = [(s.start, s.end, s.text, s.kind) for s in find_latex_spans(text)]
-    taken = [(a, b) for a, b, _, _ in found]
+def find_protected_spans(text: str) -> list[Span]:
+    """Every span of `text` the model must not see, in order."""
+    found = find_latex_spans(text)
+    taken = [(s.start, s.end) for s in found]
     for m in _MARKDOWN_INLINE.finditer(text):
         if not any(a < m.end() and m.start() < b for a, b in taken):
             kind = "code" if m.group().startswith("`") else "name" if m.group().startswith("@") else "markup"
-            found.append((m.start(), m.end(), m.group(), kind))
-    return sorted(found)
+            found.append(Span(m.start(), m.end(), m.group(), kind))
+    return sorted(found, key=lambda s: (s.start, s.end))
 
 
 def protect(text: str, spans: list[Span], style: PlaceholderStyle = DEFAULT_STYLE) -> str:
-    """`text` with each span (in order) replaced by its placeholder, numbered from 1."""
-    out, pos = [], 0
-    for n, span in enumerate(spans, 1):
-        at = text.index(span.text, pos)
-        out.append(text[pos:at])
-        out.append(style.make(n))
-        pos = at + len(span.text)
-    out.append(text[pos:])
-    return "".join(out)
+    """`text` with each span (in order, at its position) replaced by its placeholder,
+    numbered from 1."""
+    return rewrite(text, spans, span=lambda n, span: style.make(n))
 
 
 def placeholder_problems(translated: str, n_spans: int, style: PlaceholderStyle) -> list[str]:

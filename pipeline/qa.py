@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass
 
-import yaml
-
-from pipeline.checks import HAN, CheckResult
+from pipeline.checks import CheckResult
 from pipeline.models import Article, Segment
-
-_ZH_SENTENCE = re.compile(r"[。！？!?]+[”’」）)]*")
-_EN_SENTENCE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+from pipeline.sentences import count_en_sentences, count_zh_sentences
+from pipeline.spans import strip_restored, strip_spans
+from pipeline.text import HAN
 
 
 @dataclass(frozen=True)
@@ -31,23 +28,6 @@ class QAConfig:
     min_chars_for_ratio: int = 15      # shorter sources give noisy ratios
     repeat_ngram: int = 4              # a run of this many words...
     repeat_count: int = 3              # ...seen this often is a loop
-
-    @classmethod
-    def from_file(cls, path: Path | None) -> "QAConfig":
-        if path is None:
-            return cls()
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        qa = data.get("qa", data) if isinstance(data, dict) else None
-        known = {f.name for f in fields(cls)}
-        if not isinstance(qa, dict) or set(qa) - known:
-            raise ValueError(f"{path}: qa thresholds must be a mapping of {', '.join(sorted(known))}")
-        return cls(**qa)
-
-
-def strip_spans(text: str, spans) -> str:
-    for span in spans:
-        text = text.replace(span.text, " ")
-    return text
 
 
 def chinese_chars(text: str) -> int:
@@ -85,8 +65,8 @@ def check_length_ratio(zh: str, en: str, config: QAConfig) -> CheckResult:
 def check_sentence_coverage(zh: str, en: str) -> CheckResult:
     if not zh.strip():  # only formulas or code: nothing for the English to cover
         return CheckResult("sentence_coverage", True, "no prose in the source")
-    n_zh = len(_ZH_SENTENCE.findall(zh)) or 1
-    n_en = len(_EN_SENTENCE.findall(en)) or (1 if en.strip() else 0)
+    n_zh = count_zh_sentences(zh) or 1   # sentence ends only: a clause end is not a sentence
+    n_en = count_en_sentences(en) or (1 if en.strip() else 0)
     return CheckResult("sentence_coverage", n_en >= n_zh, f"{n_en} English for {n_zh} Chinese sentence(s)")
 
 
@@ -115,7 +95,7 @@ def structural_problems(zh: str, en: str, config: QAConfig) -> list[str]:
 
 def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig()) -> list[CheckResult]:
     zh = strip_spans(seg.source, seg.spans)
-    en = strip_spans(seg.translation or "", seg.spans)
+    en = strip_restored(seg.translation or "", seg.spans)
     return [check_formulas(seg), check_glossary(seg, glossary), check_residue(zh, en),
             check_length_ratio(zh, en, config), check_sentence_coverage(zh, en),
             check_repetition(en, config), check_not_empty(zh, en)]
@@ -123,7 +103,8 @@ def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig()) -
 
 def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig()) -> dict:
     """Run every check on every translated segment, flag the failures on the segment (so the
-    bilingual file marks them) and return the article's QA summary."""
+    bilingual file marks them) and return the article's QA figures: integer counts, which a
+    run sums; percentages are made only where they are shown (`percentages`)."""
     spans_total = spans_ok = terms_total = terms_ok = residue = 0
     failed_checks: Counter[str] = Counter()
     for seg in article.segments:
@@ -156,9 +137,8 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "clean_segments": sum(1 for s in translated if not s.flags),
         "formula_spans": spans_total,   # per segment; the written file recounts from the source
         "formulas_kept": spans_ok,
-        "formula_integrity": pct(spans_ok, spans_total),
         "glossary_terms": terms_total,
-        "glossary_adherence": pct(terms_ok, terms_total),
+        "glossary_ok": terms_ok,
         "residue_segments": residue,
         "failed_checks": dict(failed_checks),
         "summary": article.summary,
@@ -166,12 +146,18 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
     }
 
 
-def qa_line(summary: dict) -> str:
-    lost = len(summary.get("conservation", []))
-    return (f"{summary['clean_segments']}/{summary['segments']} segments clean; "
-            f"formulas {summary.get('formulas_kept', 0)} of {summary['formula_spans']} from the source; "
-            f"glossary {summary['glossary_adherence']}%; residue {summary['residue_segments']}; "
-            f"flagged {summary['flagged']}" + (f"; DIFFERS FROM SOURCE: {lost}" if lost else ""))
+def percentages(qa: dict) -> dict:
+    """The QA figures as shown to a reader: the counts plus the two percentages made from them."""
+    return {**qa, "formula_integrity": pct(qa["formulas_kept"], qa["formula_spans"]),
+            "glossary_adherence": pct(qa["glossary_ok"], qa["glossary_terms"])}
+
+
+def qa_line(qa: dict) -> str:
+    lost = len(qa.get("conservation", []))
+    return (f"{qa['clean_segments']}/{qa['segments']} segments clean; "
+            f"formulas {qa['formulas_kept']} of {qa['formula_spans']} from the source; "
+            f"glossary {pct(qa['glossary_ok'], qa['glossary_terms'])}%; residue {qa['residue_segments']}; "
+            f"flagged {qa['flagged']}" + (f"; DIFFERS FROM SOURCE: {lost}" if lost else ""))
 
 
 def segment_details(article: Article) -> list[dict]:

@@ -1,4 +1,7 @@
-"""The run report: output/report.json and output/report.md aggregating every article's QA."""
+"""The run report: output/report.json and output/report.md aggregating every article's QA.
+
+Like sacrebleu's statistics, the articles' integer counts are summed first and the percentages
+made last, from the sums."""
 
 from __future__ import annotations
 
@@ -6,29 +9,33 @@ import json
 from pathlib import Path
 
 from pipeline.atomic import write_text_atomic
+from pipeline.qa import percentages
 
 
-def aggregate(summaries: list[dict]) -> dict:
-    spans = sum(s["formula_spans"] for s in summaries)
-    terms = sum(s["glossary_terms"] for s in summaries)
-    spans_ok = sum(s.get("formulas_kept", 0) for s in summaries)  # counted from the raw sources
-    terms_ok = sum(s["glossary_terms"] * s["glossary_adherence"] / 100 for s in summaries)
+def totals(article_qa: list[dict]) -> dict:
+    """The run's counts: each article's summed."""
     return {
-        "articles": len(summaries),
-        "segments": sum(s["segments"] for s in summaries),
-        "flagged_segments": sum(s["flagged"] for s in summaries),
-        "formula_spans": spans,
-        "formula_integrity": round(100 * spans_ok / spans, 2) if spans else 100.0,
-        "glossary_terms": terms,
-        "glossary_adherence": round(100 * terms_ok / terms, 2) if terms else 100.0,
-        "residue_segments": sum(s["residue_segments"] for s in summaries),
-        "conservation_problems": sum(len(s.get("conservation", [])) for s in summaries),
+        "articles": len(article_qa),
+        "segments": sum(s["segments"] for s in article_qa),
+        "flagged_segments": sum(s["flagged"] for s in article_qa),
+        "formula_spans": sum(s["formula_spans"] for s in article_qa),   # counted from the raw sources
+        "formulas_kept": sum(s["formulas_kept"] for s in article_qa),
+        "glossary_terms": sum(s["glossary_terms"] for s in article_qa),
+        "glossary_ok": sum(s["glossary_ok"] for s in article_qa),
+        "residue_segments": sum(s["residue_segments"] for s in article_qa),
+        "conservation_problems": sum(len(s.get("conservation", [])) for s in article_qa),
     }
 
 
-def write_run_report(out_dir: Path, summaries: list[dict], failures: list[tuple[str, str]],
+def aggregate(article_qa: list[dict]) -> dict:
+    """The run's counts and, made from them, its percentages (as shown to a reader)."""
+    return percentages(totals(article_qa))
+
+
+def write_run_report(out_dir: Path, article_qa: list[dict], failures: list[tuple[str, str]],
                      seconds: float, model_id: str) -> dict:
-    totals = aggregate(summaries)
+    summaries = [percentages(s) for s in article_qa]
+    totals = aggregate(article_qa)
     report = {"model": model_id, "seconds": round(seconds, 1), "totals": totals,
               "articles": summaries, "failures": [{"input": i, "reason": r} for i, r in failures]}
     write_text_atomic(out_dir / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")

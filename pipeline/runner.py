@@ -13,10 +13,9 @@ from pipeline.decoding import DEFAULT_MAX_BYTES
 from pipeline.ingest import IngestError, list_sources, read_file
 from pipeline.models import Article
 from pipeline.conservation import check_conservation
-from pipeline.qa import pct, assess_article, qa_line, segment_details
+from pipeline.qa import percentages, qa_line, segment_details
 from pipeline.render import body_sha256, render_article, split_front_matter
 from pipeline.slugs import SlugAllocator, article_slug
-from pipeline.translate import Translator
 
 
 @dataclass
@@ -25,7 +24,7 @@ class RunResult:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
     flagged: list[tuple[str, str]] = field(default_factory=list)   # (article, flag)
     articles: list[Article] = field(default_factory=list)
-    summaries: list[dict] = field(default_factory=list)  # per-article QA
+    article_qa: list[dict] = field(default_factory=list)  # each written article's QA figures
     kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
     notices: list[str] = field(default_factory=list)  # inputs left out on purpose (links outside a folder)
     memory_hits: int = 0
@@ -53,31 +52,27 @@ def load_articles(paths: list[Path], result: RunResult, max_bytes: int = DEFAULT
     return articles
 
 
-def finish_article(article: Article, translator: Translator) -> dict:
-    """QA of a translated article (flags failures on its segments); returns its summary."""
-    return assess_article(article, translator.glossary, translator.qa)
-
-
-def write_article(article: Article, summary: dict, target: Path, model_id: str, model_sha256: str,
+def write_article(article: Article, qa: dict, target: Path, model_id: str, model_sha256: str,
                   force: bool = False) -> str | None:
-    """Write the bilingual file and its QA JSON atomically. Returns why an existing, better
-    output was kept instead (it has fewer flagged segments; `force` replaces it anyway)."""
-    summary["file"] = target.name
-    summary["source_id"] = source_id(article)
-    document = render_conserved(article, summary, model_id, model_sha256)
+    """Write the bilingual file and its QA JSON atomically (`qa`, the article's QA figures,
+    gains the file's own). Returns why an existing, better output was kept instead (it has
+    fewer flagged segments; `force` replaces it anyway)."""
+    qa["file"] = target.name
+    qa["source_id"] = source_id(article)
+    document = render_conserved(article, qa, model_id, model_sha256)
     if not force and edited_by_hand(target):
         return "kept the existing file: it was edited after zh2en wrote it; --force replaces it"
-    kept = None if force else existing_is_better(target, problem_count(summary))
+    kept = None if force else existing_is_better(target, problem_count(qa))
     if kept is not None:
         return (f"kept the existing file ({kept} flagged segment(s) or lost piece(s)) over this run's "
-                f"({problem_count(summary)}); --force replaces it")
+                f"({problem_count(qa)}); --force replaces it")
     write_text_atomic(target, document)
-    qa_json = {**summary, "segments_detail": segment_details(article)}
+    qa_json = {**percentages(qa), "segments_detail": segment_details(article)}
     write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
     return None
 
 
-def render_conserved(article: Article, summary: dict, model_id: str, model_sha256: str) -> str:
+def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: str) -> str:
     """The bilingual file, held to the raw source (pipeline/conservation.py): formulas are
     counted from the source, and whatever it lost or gained is named at the top of the file,
     in its QA JSON and in the run report - the article is written, never as clean. (Failing
@@ -87,10 +82,9 @@ def render_conserved(article: Article, summary: dict, model_id: str, model_sha25
     draft = render_article(article, model_id, model_sha256, created)
     outcome = check_conservation(article, draft)
     article.conservation = outcome.problems
-    summary.update(formula_spans=outcome.formulas_source, formulas_kept=outcome.formulas_kept,
-                   formula_integrity=pct(outcome.formulas_kept, outcome.formulas_source),
-                   conservation=outcome.problems, dropped_by_ingest=dropped_parts(article))
-    return render_article(article, model_id, model_sha256, created, qa=qa_line(summary))
+    qa.update(formula_spans=outcome.formulas_source, formulas_kept=outcome.formulas_kept,
+              conservation=outcome.problems, dropped_by_ingest=dropped_parts(article))
+    return render_article(article, model_id, model_sha256, created, qa=qa_line(qa))
 
 
 def dropped_parts(article: Article) -> list[str]:
@@ -108,9 +102,9 @@ def edited_by_hand(target: Path) -> bool:
     return isinstance(recorded, str) and recorded != body_sha256(body)
 
 
-def problem_count(summary: dict) -> int:
+def problem_count(qa: dict) -> int:
     """Flagged segments plus what the file lost from its source: the measure of "worse"."""
-    return int(summary["flagged"]) + len(summary.get("conservation", []))
+    return int(qa["flagged"]) + len(qa.get("conservation", []))
 
 
 def existing_is_better(target: Path, new_flagged: int) -> int | None:

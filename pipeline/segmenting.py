@@ -10,10 +10,7 @@ from pipeline.checks import HTML_TAG, UNSAFE_LINK
 from pipeline.latex import find_latex_spans
 from pipeline.models import DISPLAY_MATH, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
 from pipeline.protect import find_protected_spans
-
-DISPLAY_KINDS = {"display", "environment", "unterminated"}
-# A sentence ends after these, plus any closing quotes/brackets that follow.
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*|(?<=[a-z0-9])\.(?=\s)|\n")
+from pipeline.sentences import SEGMENT_CUT
 
 DEFAULT_MAX_CHARS = 160
 # Where an over-long sentence may be cut, best first: after a comma, then at a space.
@@ -46,42 +43,42 @@ def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segm
         block.cell_sizes = [len(segs) for segs in per_cell]
         return [seg for segs in per_cell for seg in segs]
     if block.kind not in TRANSLATED_KINDS:
-        spans = [Span(s.text, s.kind) for s in find_latex_spans(block.source)] if block.kind == DISPLAY_MATH else []
+        spans = find_latex_spans(block.source) if block.kind == DISPLAY_MATH else []
         return [Segment(source=block.source, translate=False, spans=spans)]
     segments: list[Segment] = []
     pos = 0
-    prose_spans: list[tuple[int, int, str, str]] = []
-    for start, end, text, kind in find_protected_spans(block.source):
-        if kind in DISPLAY_KINDS:
-            segments += _prose_segments(block.source, pos, start, prose_spans, max_chars)
-            segments.append(Segment(source=text, translate=False, spans=[Span(text, kind)]))
-            if kind == "unterminated":
+    prose_spans: list[Span] = []
+    for span in find_protected_spans(block.source):
+        if span.stands_alone:
+            segments += _prose_segments(block.source, pos, span.start, prose_spans, max_chars)
+            segments.append(Segment(source=span.text, translate=False, spans=[span.shifted(-span.start)]))
+            if span.kind == "unterminated":
                 segments[-1].flags.append("formula never closes: kept verbatim")
-            pos, prose_spans = end, []
+            pos, prose_spans = span.end, []
         else:
-            prose_spans.append((start, end, text, kind))
+            prose_spans.append(span)
     segments += _prose_segments(block.source, pos, len(block.source), prose_spans, max_chars)
     return segments
 
 
-def _prose_segments(text: str, lo: int, hi: int, spans, max_chars: int) -> list[Segment]:
+def _prose_segments(text: str, lo: int, hi: int, spans: list[Span], max_chars: int) -> list[Segment]:
     pieces = [p for a, b in split_sentences(text, lo, hi, spans) for p in fit(text, a, b, spans, max_chars)]
     return [_make_segment(text, a, b, spans) for a, b in pack(pieces, max_chars)
             if text[a:b].strip()]
 
 
-def split_sentences(text: str, lo: int, hi: int, spans) -> list[tuple[int, int]]:
-    """Sentence boundaries in text[lo:hi], never inside a protected span."""
+def split_sentences(text: str, lo: int, hi: int, spans: list[Span]) -> list[tuple[int, int]]:
+    """Sentence (and clause) boundaries in text[lo:hi], never inside a protected span."""
     cuts = [lo]
-    for m in _SENTENCE_END.finditer(text, lo, hi):
-        if not any(a < m.end() <= b - 1 or a <= m.start() < b for a, b, _, _ in spans):
+    for m in SEGMENT_CUT.finditer(text, lo, hi):
+        if not any(s.start < m.end() <= s.end - 1 or s.start <= m.start() < s.end for s in spans):
             cuts.append(m.end())
     if cuts[-1] != hi:
         cuts.append(hi)
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
-def fit(text: str, a: int, b: int, spans, max_chars: int, level: int = 0) -> list[tuple[int, int]]:
+def fit(text: str, a: int, b: int, spans: list[Span], max_chars: int, level: int = 0) -> list[tuple[int, int]]:
     """A sentence longer than `max_chars` cut at commas, then at spaces, then every
     `max_chars` characters - never inside a protected span (a formula is one piece, however
     long: the model sees it as one placeholder)."""
@@ -89,15 +86,15 @@ def fit(text: str, a: int, b: int, spans, max_chars: int, level: int = 0) -> lis
         return [(a, b)]
     if level < len(_SOFT_BREAKS):
         cuts = [m.end() for m in _SOFT_BREAKS[level].finditer(text, a, b)
-                if not any(s < m.end() < e for s, e, _, _ in spans)]
+                if not any(s.start < m.end() < s.end for s in spans)]
         bounds = [a] + cuts + [b]
         return [p for x, y in zip(bounds, bounds[1:]) if y > x for p in fit(text, x, y, spans, max_chars, level + 1)]
     pieces, pos = [], a
     while b - pos > max_chars:
         cut = pos + max_chars
-        for s, e, _, _ in spans:
-            if s < cut < e:
-                cut = s if s > pos else e
+        for s in spans:
+            if s.start < cut < s.end:
+                cut = s.start if s.start > pos else s.end
         pieces.append((pos, cut))
         pos = cut
     return pieces + [(pos, b)] if b > pos else pieces
@@ -114,13 +111,13 @@ def pack(pieces: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]
     return chunks
 
 
-def _make_segment(text: str, a: int, b: int, spans) -> Segment:
-    # Keep the chunk's outer whitespace out of the segment, its spans in order.
+def _make_segment(text: str, a: int, b: int, spans: list[Span]) -> Segment:
+    # Keep the chunk's outer whitespace out of the segment, its spans in order, rebased to it.
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    inside = [Span(t, k) for s, e, t, k in spans if a <= s and e <= b]
+    inside = [s.shifted(-a) for s in spans if a <= s.start and s.end <= b]
     segment = Segment(source=text[a:b], spans=inside)
     if any(span.kind == "stray-dollar" for span in inside):
         segment.flags.append("unbalanced $ kept as text")

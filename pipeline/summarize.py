@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.checks import HAN
 from pipeline.models import DISPLAY_MATH, HEADING, Article
 from pipeline.protect import DEFAULT_STYLE, placeholder_problems, restore
 from pipeline.prompts import clean_reply
 from pipeline.qa import QAConfig, check_repetition
+from pipeline.sentences import split_en_sentences
+from pipeline.spans import locate_restored, rewrite
+from pipeline.text import HAN
 
 SUMMARY_PROMPT_VERSION = "summary-v2"
 CHUNK_CHARS = 2500   # English characters per map step: well inside a 2048-token slot
@@ -30,7 +32,6 @@ Rules:
 _STOP = set("""the a an and or of to in on for with by from as is are was were be been this that these those it its
 we our they their which what how why when can may also into than then there here such more most about between
 article paper author authors discusses discuss introduces introduce explains explain shows show""".split())
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass
@@ -98,7 +99,7 @@ def summary_problems(reply: str, n_spans: int, lo: int, hi: int, english: str, t
         problems.append("a formula marker leaked")
     if "$" in reply or "\\(" in reply:
         problems.append("a formula written by the model, not copied from the article")
-    sentences = [s for s in _SENTENCE.split(reply.strip()) if s]
+    sentences = split_en_sentences(reply)
     if not lo <= len(sentences) <= hi + 1 or not 30 <= len(reply) <= 900:
         problems.append(f"{len(sentences)} sentence(s), {len(reply)} characters (wanted {lo}-{hi} sentences)")
     if not check_repetition(reply, qa).ok:
@@ -129,10 +130,10 @@ def _ask(text: str, lo: int, hi: int, what: str, problems=()) -> str:
 
 
 def _mask(text: str, spans) -> str:
-    """Every occurrence of each formula becomes its marker ({v1} for the first formula)."""
-    for n, span in sorted(enumerate(spans, 1), key=lambda p: -len(p[1].text)):
-        text = text.replace(span.text, DEFAULT_STYLE.make(n))
-    return text
+    """Every occurrence of each formula becomes its marker ({v1} for the first formula);
+    `spans` differ in text (see _present)."""
+    number = {span.text: n for n, span in enumerate(spans, 1)}
+    return rewrite(text, locate_restored(text, spans), span=lambda _, span: DEFAULT_STYLE.make(number[span.text]))
 
 
 def _present(text: str, spans) -> list:

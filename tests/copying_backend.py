@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.backends.base import TranslationRequest
+from pipeline.backends.base import NotAChatModel, TranslationRequest
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _WORDS = ["the", "gradient", "norm", "model", "layer", "weight", "loss", "value", "matrix", "sum",
@@ -21,7 +21,7 @@ class CopyingBackend:
     slots = 1
 
     def __init__(self):
-        self.requests = 0
+        self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0
 
     def translate(self, batch: list[TranslationRequest]) -> list[str]:
         self.requests += len(batch)
@@ -35,5 +35,40 @@ class CopyingBackend:
         text = _HAN_RUN.sub(lambda m: " " + " ".join(_WORDS[ord(c) % len(_WORDS)] for c in m.group()) + " ", text)
         return _FULLWIDTH.sub(". ", text)
 
+    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
+        raise NotAChatModel("the copying test backend only translates")
+
     def close(self) -> None:
         pass
+
+
+def context_over(backend, **settings):
+    """A run context over `backend`: no glossary, memory or summary unless a test asks."""
+    from pipeline.context import RunContext
+    from pipeline.settings import Settings
+
+    defaults = {"use_glossary": False, "use_memory": False, "summaries": False}
+    return RunContext(Settings(**{**defaults, **settings}), backend=backend)
+
+
+def formula_integrity(article):
+    """Every protected span of the article appears in its English, byte-identical, as often -
+    across segments (qa.py checks each segment alone)."""
+    from collections import Counter
+
+    from pipeline.checks import CheckResult
+
+    expected: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    for seg in article.segments:
+        for span in seg.spans:
+            expected[span.text] += 1
+        if not seg.translate:
+            found.update(s.text for s in seg.spans)
+    english = "\n".join(seg.output for seg in article.segments if seg.translate)
+    for text in expected:
+        found[text] += english.count(text)
+    missing = [t for t in expected if found[t] < expected[t]]
+    extra = [t for t in expected if found[t] > expected[t]]
+    detail = "; ".join([f"missing {t!r}" for t in missing[:3]] + [f"repeated {t!r}" for t in extra[:3]])
+    return CheckResult("formula_integrity", not missing and not extra, detail)

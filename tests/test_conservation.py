@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from copying_backend import CopyingBackend
+from copying_backend import CopyingBackend, context_over
 from pipeline.conservation import check_conservation, normalise_formula, output_sides
 from pipeline.ingest import read_file
 from pipeline.report import write_run_report
-from pipeline.runner import finish_article, render_conserved, write_article
-from pipeline.translate import Translator
+from pipeline.runner import render_conserved, write_article
+from pipeline.stages import translate_article
 
 KEXUE_POST = """# 温度参数
 
@@ -43,11 +43,10 @@ def place(formula: str, container: str) -> str:
 
 
 def translate_file(path: Path):
-    translator = Translator(CopyingBackend())
+    ctx = context_over(CopyingBackend())
     results = []
     for article in read_file(path):
-        translator.translate_article(article)
-        summary = finish_article(article, translator)
+        summary = translate_article(article, ctx)
         results.append((article, summary, render_conserved(article, summary, "test", "0" * 64)))
     return results
 
@@ -158,10 +157,8 @@ class FencingBackend(CopyingBackend):
 def test_code_markup_the_model_invents_is_dropped_not_shipped(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("标题\n\n第一段有代码`f(x)`和公式$x$。\n\n第二段。\n\n第三段。\n", encoding="utf-8")
-    translator = Translator(FencingBackend())
     [article] = read_file(path)
-    translator.translate_article(article)
-    summary = finish_article(article, translator)
+    summary = translate_article(article, context_over(FencingBackend()))
     document = render_conserved(article, summary, "test", "0" * 64)
     _, en = output_sides(document)
     assert "```" not in en and '"A Title"' in en and "`f(x)`" in en  # the source's own code stays code

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEEDS
-from copying_backend import CopyingBackend
+from copying_backend import CopyingBackend, context_over
 from pipeline.conservation import normalise_formula, output_sides
 from pipeline.ingest import parse_text
 from pipeline.latex import find_latex_spans
-from pipeline.runner import finish_article, render_conserved
-from pipeline.translate import Translator
+from pipeline.runner import render_conserved
+from pipeline.stages import translate_article
 
 _SENTENCE = re.compile(r"[^。！？\n]*[。！？]")
 
@@ -106,10 +106,8 @@ def _formulas_in(text: str) -> Counter:
 def test_random_articles_lose_nothing(composed):
     text, name = composed
     expected = _formulas_in(text)  # what was composed in, formula by formula
-    translator = Translator(CopyingBackend())
     [art] = parse_text(text, Path(name))
-    translator.translate_article(art)
-    summary = finish_article(art, translator)
+    summary = translate_article(art, context_over(CopyingBackend()))
     document = render_conserved(art, summary, "test", "0" * 64)
     zh, en = output_sides(document)
     assert art.conservation == [], (art.conservation, document)

@@ -8,12 +8,12 @@ import pytest
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from copying_backend import CopyingBackend
+from copying_backend import CopyingBackend, context_over
 from pipeline.ingest import read_file
 from pipeline.render import artifact_markdown
 from pipeline.report import write_run_report
-from pipeline.runner import finish_article, write_article
-from pipeline.translate import Translator
+from pipeline.runner import write_article
+from pipeline.stages import translate_article
 
 HOSTILE = {
     "title.txt": "标题<script>alert(1)</script>\n\n正文第一段，说明问题。\n\n正文第二段。\n",
@@ -44,14 +44,13 @@ def assert_harmless(text: str, name: str) -> None:
 def test_hostile_sources_cannot_run_in_any_output(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    translator = Translator(CopyingBackend())
+    ctx = context_over(CopyingBackend())
     summaries = []
     for name, text in HOSTILE.items():
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         for article in read_file(path):
-            translator.translate_article(article)
-            summary = finish_article(article, translator)
+            summary = translate_article(article, ctx)
             write_article(article, summary, out / (path.stem + ".md"), "test", "0" * 64)
             summaries.append(summary)
             assert_harmless(artifact_markdown(article, path.stem + ".md"), f"artifact of {name}")
@@ -71,9 +70,7 @@ def test_formulas_with_a_less_than_sign_stay_byte_identical(tmp_path, source):
     path = tmp_path / "a.txt"
     path.write_text(source + "\n", encoding="utf-8")
     [article] = read_file(path)
-    translator = Translator(CopyingBackend())
-    translator.translate_article(article)
-    summary = finish_article(article, translator)
+    summary = translate_article(article, context_over(CopyingBackend()))
     write_article(article, summary, tmp_path / "a.md", "test", "0" * 64)
     text = (tmp_path / "a.md").read_text(encoding="utf-8")
     assert article.conservation == [] and "holds an HTML tag" not in text

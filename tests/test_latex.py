@@ -83,7 +83,7 @@ def test_placeholder_problems_name_what_is_wrong():
 
 
 def test_restore_puts_spans_back_byte_identical():
-    spans = [Span(r"$\frac{1}{\sqrt{d}}$", "inline"), Span("$d$", "inline")]
+    spans = [Span(3, 23, r"$\frac{1}{\sqrt{d}}$", "inline"), Span(26, 29, "$d$", "inline")]
     protected = protect(r"因子是$\frac{1}{\sqrt{d}}$,其中$d$是维度", spans)
     assert protected == "因子是{v1},其中{v2}是维度"
     assert restore("the factor is {v1}, where {v2} is the dimension", spans) == \

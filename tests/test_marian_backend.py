@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.backends import TranslationRequest, create_backend
-from pipeline.checks import formula_integrity
 from pipeline.ingest import parse_text
 from pipeline.model_store import ModelUnavailable
-from pipeline.qa import assess_article
-from pipeline.translate import Translator
+from copying_backend import context_over, formula_integrity
+from pipeline.stages import translate_article
 
 def test_loads_from_folder_and_translates_a_batch_deterministically(tiny_model_dir):
     backend = create_backend("marian", model_path=tiny_model_dir, batch_size=2)
@@ -27,9 +26,8 @@ def test_formulas_survive_a_model_that_garbles_everything(tiny_model_dir):
     [article] = parse_text("标题\n\n设$x$为输入,$W$为权重,那么输出是$Wx$。\n\n"
                            "那么\n\\begin{equation}y=Wx\\end{equation}\n成立。\n", Path("t.txt"))
     backend = create_backend("marian", model_path=tiny_model_dir)
-    Translator(backend).translate_article(article)
-    summary = assess_article(article)
-    assert formula_integrity(article).ok and summary["formula_integrity"] == 100.0
+    summary = translate_article(article, context_over(backend))
+    assert formula_integrity(article).ok and summary["formulas_kept"] == summary["formula_spans"] > 0
     # garbage output is never passed silently: every garbled segment is flagged
     assert article.flags and all(seg.flags for seg in article.segments if seg.translate)
 
@@ -47,7 +45,7 @@ def test_eval_scores_pipeline_and_baseline(tiny_model_dir, seeds_dir):
     dev = seeds_dir.parent / "eval" / "dev"
     lines, refs = read_parallel(dev / "d2l-dev.zh", dev / "d2l-dev.en", limit=3)
     backend = create_backend("marian", model_path=tiny_model_dir)
-    ours = evaluate_pipeline(lines, refs, Translator(backend))
+    ours = evaluate_pipeline(lines, refs, context_over(backend))
     base = evaluate_baseline(lines, refs, backend)
     assert ours.formula_integrity == 100.0 and 0 <= ours.chrf <= 100 and 0 <= base.chrf <= 100
     assert "nc:6" in ours.chrf_signature and "tok:13a" in ours.bleu_signature
@@ -59,20 +57,20 @@ def test_memory_serves_a_rerun_and_only_changed_segments_go_to_the_model(tiny_mo
 
     text = "标题\n\n第一段有公式$x$。\n\n第二段没有公式。\n\n第三段也很短。\n"
     backend = create_backend("marian", model_path=tiny_model_dir)
-    memory = TranslationMemory(tmp_path / "memory.sqlite")
-    first = Translator(backend, memory=memory)
+    first = context_over(backend, use_memory=True, state_dir=tmp_path)
     [a1] = parse_text(text, Path("t.txt"))
-    first.translate_article(a1)
-    assert first.requests_sent >= 4 and first.memory_hits == 0
+    translate_article(a1, first)
+    assert sum(s.requests for s in a1.segments) >= 4 and sum(s.from_memory for s in a1.segments) == 0
+    assert isinstance(first.memory, TranslationMemory) and first.memory.path == tmp_path / "memory.sqlite"
 
-    again = Translator(backend, memory=memory)
+    again = context_over(backend, use_memory=True, state_dir=tmp_path)
     [a2] = parse_text(text, Path("t.txt"))
-    again.translate_article(a2)
-    assert again.requests_sent == 0 and again.memory_hits == 4
+    translate_article(a2, again)
+    assert sum(s.requests for s in a2.segments) == 0 and sum(s.from_memory for s in a2.segments) == 4
     assert [s.translation for s in a2.segments] == [s.translation for s in a1.segments]
 
-    changed = Translator(backend, memory=memory)
+    changed = context_over(backend, use_memory=True, state_dir=tmp_path)
     [a3] = parse_text(text.replace("第二段没有公式", "第二段改过了"), Path("t.txt"))
-    changed.translate_article(a3)
-    assert changed.memory_hits == 3 and changed.requests_sent >= 1
+    translate_article(a3, changed)
+    assert sum(s.from_memory for s in a3.segments) == 3 and sum(s.requests for s in a3.segments) >= 1
     assert [s.from_memory for s in a3.segments] == [True, True, False, True]

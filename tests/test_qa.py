@@ -8,7 +8,7 @@ import pytest
 from pipeline.glossary import Glossary
 from pipeline.models import Segment, Span
 from pipeline.qa import (QAConfig, assess_article, check_length_ratio, check_repetition, check_residue,
-                         check_sentence_coverage, qa_line, structural_problems)
+                         check_sentence_coverage, percentages, qa_line, structural_problems)
 from pipeline.report import write_run_report
 from test_render import translated_article
 
@@ -33,13 +33,16 @@ def test_residue_ratio_coverage_and_repetition_checks_fail_when_they_should():
                                        "the second sentence is here too, as it should be.", CFG)
 
 
-def test_thresholds_come_from_configuration(tmp_path):
-    cfg = tmp_path / "qa.yaml"
-    cfg.write_text("qa:\n  min_length_ratio: 1.0\n", encoding="utf-8")
-    assert QAConfig.from_file(cfg).min_length_ratio == 1.0
-    cfg.write_text("qa:\n  nonsense: 1\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="qa thresholds"):
-        QAConfig.from_file(cfg)
+def test_thresholds_come_from_configuration(monkeypatch):
+    from pydantic import ValidationError
+
+    from pipeline.settings import Settings
+
+    monkeypatch.setenv("ZH2EN_QA__MIN_LENGTH_RATIO", "1.0")
+    assert Settings().qa.min_length_ratio == 1.0 and Settings().qa.max_length_ratio == QAConfig().max_length_ratio
+    monkeypatch.setenv("ZH2EN_QA__NONSENSE", "1")
+    with pytest.raises(ValidationError, match="nonsense"):
+        Settings()
 
 
 def test_article_summary_flags_failures_and_report_aggregates(tmp_path):
@@ -51,7 +54,8 @@ def test_article_summary_flags_failures_and_report_aggregates(tmp_path):
     broken = next(s for s in article.segments if s.spans and s.translate)
     broken.translation = broken.translation.replace(broken.spans[0].text, "")
     summary = assess_article(article, glossary)
-    assert summary["formula_integrity"] < 100 and summary["failed_checks"]["formula_integrity"] == 1
+    assert summary["formulas_kept"] < summary["formula_spans"] and summary["failed_checks"]["formula_integrity"] == 1
+    assert percentages(summary)["formula_integrity"] < 100
     assert any(f.startswith("formula_integrity") for f in broken.flags)
     assert "flagged" in qa_line(summary)
     report = write_run_report(tmp_path, [summary], [("bad.txt", "not UTF-8")], 1.5, "m")

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checks import english_of_article_residue, formula_integrity
+from copying_backend import context_over, formula_integrity
 from pipeline.ingest import parse_text
-from pipeline.translate import Translator
+from pipeline.qa import assess_article
+from pipeline.settings import Settings
+from pipeline.stages import translate_article
 
 pytestmark = pytest.mark.model
 
@@ -22,9 +24,9 @@ TWO_PARAGRAPHS = (
 
 def test_two_paragraphs_formulas_intact_and_no_chinese_left(llama_backend):
     [article] = parse_text(TWO_PARAGRAPHS, Path("two.txt"))
-    Translator(llama_backend).translate_article(article)
+    translate_article(article, context_over(llama_backend))
     assert formula_integrity(article).ok, formula_integrity(article).detail
-    assert english_of_article_residue(article).ok, english_of_article_residue(article).detail
+    assert assess_article(article)["residue_segments"] == 0, [s.flags for s in article.segments]
     english = " ".join(b.translation for b in article.blocks)
     for span in ("$\\tau$", "$W_0 \\in \\mathbb{R}^{n\\times m}$", "$n\\times m$"):
         assert english.count(span) == 1
@@ -53,11 +55,11 @@ def test_summary_of_a_seed_article_passes_its_checks(llama_backend, seed_article
     # "Why is the default norm of gradient clipping 1?": short, with inline formulas
     article = next(a for a in seed_articles if a.date == "2 Jan")
     glossary = Glossary.default()
-    Translator(llama_backend, glossary=glossary).translate_article(article)
+    translate_article(article, context_over(llama_backend, use_glossary=True))
     result = summarize_article(article, llama_backend.complete, glossary)
     assert result.text, result.flags
     assert not re.search(r"\{\s*v\d+\s*\}|\[\[\d+\]\]|<m\d+/>", result.text)  # no placeholder
-    from pipeline.checks import HAN
+    from pipeline.text import HAN
 
     assert not HAN.search(result.text)
     assert 1 <= result.text.count(".") and len(result.text) <= 900
@@ -76,7 +78,7 @@ def test_new_paragraph_full_of_glossary_terms_renders_them(llama_backend):
     [article] = parse_text(
         "术语测试\n\n大语言模型的训练常用梯度裁剪和权重衰减。扩散模型可以通过蒸馏加速,而注意力机制依赖位置编码。\n",
         Path("terms.txt"))
-    Translator(llama_backend, glossary=glossary).translate_article(article)
+    translate_article(article, context_over(llama_backend, use_glossary=True))
     paragraph = article.blocks[0].segments
     english = " ".join(seg.translation for seg in paragraph)
     terms = glossary.terms_in(article.blocks[0].source)
@@ -88,12 +90,11 @@ def test_a_new_process_restores_the_system_prompt_instead_of_computing_it(tmp_pa
     from pipeline.backends.base import TranslationRequest
     from pipeline.backends.llama import LlamaBackend
 
-    monkeypatch.setenv("ZH2EN_STATE_DIR", str(tmp_path))
-    first = LlamaBackend(slots=2)
+    first = LlamaBackend(tmp_path / "llama-slots", slots=2)
     computed_by_first = first.tokens_computed   # the rule prompt, computed once and saved
     first.close()
     assert computed_by_first > 150 and len(list((tmp_path / "llama-slots").glob("*.bin"))) == 1
-    second = LlamaBackend(slots=2)
+    second = LlamaBackend(tmp_path / "llama-slots", slots=2)
     try:
         assert second.tokens_computed == 0   # restored into both slots
         second.translate([TranslationRequest(text="梯度下降。"), TranslationRequest(text="注意力机制。")])
@@ -106,7 +107,7 @@ def test_bench_figures_are_consistent(llama_backend):
     from pipeline.bench import run_bench
 
     [article] = parse_text(TWO_PARAGRAPHS, Path("two.txt"))
-    report = run_bench(llama_backend, [article], glossary=None, decode_tokens=16)
+    report = run_bench(llama_backend, [article], Settings(use_glossary=False), decode_tokens=16)
     naive, cold, warm = report["runs"]
     assert naive["requests"] == report["paragraphs"] == 3   # title + two paragraphs
     assert cold["requests"] >= report["segments"] and warm["requests"] == 0 == report["warm_model_requests"]

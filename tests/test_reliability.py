@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from copying_backend import CopyingBackend
-from flows.runtime import RunConfig, close_translators
+from copying_backend import CopyingBackend, context_over
+from pipeline.settings import Settings
 from flows.translate_flows import translate_flow
 from pipeline.ingest import list_sources, parse_text, read_file
-from pipeline.runner import finish_article, write_article
+from pipeline.runner import write_article
+from pipeline.stages import translate_article
 from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
-from pipeline.translate import Translator
 
 POISON = "公式$" + "{" * 2000 + "x" + "}" * 2000 + "$结束。\n"
 
@@ -33,8 +33,7 @@ def zh2en(*args, env=None, timeout=120):
 
 @pytest.fixture()
 def config(tiny_model_dir):
-    yield RunConfig(backend="marian", model_path=str(tiny_model_dir), use_memory=False, summaries=False)
-    close_translators()
+    return Settings(backend="marian", model_path=str(tiny_model_dir), use_memory=False, summaries=False)
 
 
 def test_deeply_nested_braces_are_text_not_a_crash(tmp_path):
@@ -147,9 +146,7 @@ def test_segments_stay_within_the_limit_without_punctuation():
 ])
 def test_bookkeeping(tmp_path, source, check):
     [article] = parse_text(source, Path("x.txt"))
-    translator = Translator(CopyingBackend())
-    translator.translate_article(article)
-    assert check(article, finish_article(article, translator))
+    assert check(article, translate_article(article, context_over(CopyingBackend())))
 
 
 def test_bad_schedule_or_busy_port_is_refused_before_anything_starts(tmp_path):
@@ -237,12 +234,11 @@ def test_errors_name_the_file_and_say_what_to_do(tmp_path):
 def test_a_hand_edited_output_is_kept_unless_forced(tmp_path):
     source = tmp_path / "a.txt"
     source.write_text("标题\n\n第一段落。\n", encoding="utf-8")
-    translator, target = Translator(CopyingBackend()), tmp_path / "a.md"
+    ctx, target = context_over(CopyingBackend()), tmp_path / "a.md"
 
     def write(force=False):
         [article] = read_file(source)
-        translator.translate_article(article)
-        return write_article(article, finish_article(article, translator), target, "t", "0" * 64, force)
+        return write_article(article, translate_article(article, ctx), target, "t", "0" * 64, force)
 
     assert write() is None
     assert write() is None  # zh2en's own file, unchanged: replaced as usual

@@ -1,64 +1,38 @@
-"""The `zh2en` command line."""
+"""The `zh2en` command line: translate, summarize, serve (the measuring and memory commands are
+in zh2en/tools.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-
-# Prefect's logs are for its UI; a terminal user gets our own one-line messages (set
-# PREFECT_LOGGING_LEVEL=INFO to see Prefect's).
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
-os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-
-import flows  # noqa: E402,F401  (sets Prefect's settings before Prefect is imported)
-from importlib import resources
 from pathlib import Path
 from typing import Optional
 
 import typer
-from prefect.task_runners import ThreadPoolTaskRunner
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flows.runtime import RunConfig, close_translators, get_translator, set_progress
-from flows.server import ServerError, prefect_server, temporary_server
-from flows.translate_flows import summarize_flow, translate_flow
-from pipeline.backends import BACKENDS, create_backend
-from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
-from pipeline.glossary import Glossary, GlossaryError
-from pipeline.decoding import DEFAULT_MAX_BYTES
-from pipeline.memory import TranslationMemory
-from pipeline.model_store import ModelUnavailable
-from pipeline.tmx import TMXError, export_tmx, import_tmx
-from pipeline.report import aggregate
-from pipeline.runner import RunResult
-from pipeline.segmenting import DEFAULT_MAX_CHARS
-from pipeline.translate import Translator
-from zh2en.terminal import (PlainConsole, Terminated, end_process_group, port_free, stop_on_signals, terminate,
-                            valid_cron)
+from zh2en.common import app, check_backend, err, fail, open_context, out, print_failures, sample_page
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Offline Chinese→English translation of technical articles, formulas intact.")
-err = PlainConsole(one_line=True, stderr=True)
-out = PlainConsole(one_line=False)
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402  (after zh2en.common: Prefect's settings)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+
+from flows.server import ServerError, prefect_server, temporary_server  # noqa: E402
+from flows.translate_flows import summarize_flow, translate_flow  # noqa: E402
+from pipeline.backends import BACKENDS  # noqa: E402
+from pipeline.decoding import DEFAULT_MAX_BYTES  # noqa: E402
+from pipeline.report import aggregate  # noqa: E402
+from pipeline.runner import RunResult  # noqa: E402
+from pipeline.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+from zh2en.terminal import Terminated, end_process_group, port_free, stop_on_signals, terminate, valid_cron  # noqa: E402
 
 
-@app.callback()
-def _group() -> None:
-    """Offline Chinese→English translation of technical articles, formulas intact."""
-
-
-def sample_page() -> Path:
-    return Path(str(resources.files("zh2en") / "samples" / "kexue-listing-page.txt"))
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"zh2en: error: {message}", markup=False)
-    raise typer.Exit(code)
+def _settings(model_dir: Optional[Path], glossaries: Optional[list[Path]], **fields) -> Settings:
+    return Settings(model_path=str(model_dir) if model_dir else None,
+                    glossaries=tuple(str(g) for g in glossaries or ()), **fields)
 
 
 @app.command()
@@ -74,7 +48,8 @@ def translate(
         None, "--glossary", "-g", help="Extra glossary (TSV zh/en/note, or BabelDOC CSV); overrides built-in terms."),
     use_glossary: bool = typer.Option(True, "--glossary-terms/--no-glossary", help="Use the technical glossary."),
     use_memory: bool = typer.Option(True, "--memory/--no-memory",
-                                    help="Reuse finished segments from the translation memory (ZH2EN_STATE_DIR)."),
+                                    help="Reuse finished segments and summaries from the translation memory "
+                                         "(ZH2EN_STATE_DIR); --no-memory reuses nothing."),
     force: bool = typer.Option(False, "--force", help="Replace existing outputs even if they had fewer flags."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse input files larger than this."),
     follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
@@ -84,41 +59,34 @@ def translate(
     summaries: bool = typer.Option(True, "--summary/--no-summary", help="Add an English summary (llama backend)."),
 ) -> None:
     """Translate articles into bilingual markdown files, one per article."""
-    if backend not in BACKENDS:  # before any work: a typo should not cost a model load
-        fail(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", 2)
+    check_backend(backend)
     inputs = [str(p) for p in (paths or [sample_page()])]
-    config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None, max_chars=max_chars,
-                       glossaries=tuple(str(g) for g in glossaries or ()), use_glossary=use_glossary,
-                       use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
-                       follow_symlinks=follow_symlinks)
-    result = _run_flow(inputs, output, config, dask_address)
+    settings = _settings(model_dir, glossaries, backend=backend, max_chars=max_chars, use_glossary=use_glossary,
+                         use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
+                         follow_symlinks=follow_symlinks)
+    result = _run_flow(inputs, output, settings, dask_address)
     for notice in result.notices:
         err.print(f"zh2en: notice: {notice}", markup=False)
     for article in result.articles:
         for notice in article.notices:
             err.print(f"zh2en: notice: {article.label}: {notice}", markup=False)
-    _print_outcome(result, output, summary=bool(result.summaries))
+    _print_outcome(result, output, totals=bool(result.article_qa))
     if result.failures:
         raise typer.Exit(1)
 
 
-def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: str | None,
-              only_changed: bool = False) -> RunResult:
+def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address: str | None) -> RunResult:
     """Run the translate flow with a progress bar; configuration errors end it with one line."""
-    try:
-        translator = get_translator(config)  # checks glossary and model before any work
-    except (GlossaryError, ModelUnavailable) as exc:
-        fail(str(exc))
-    _memory_notice(translator.memory)
-    runner = _task_runner(config, dask_address)
+    ctx = open_context(settings)   # checks glossary and model before any work
+    runner = _task_runner(settings, dask_address)
     started = time.time()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with temporary_server(), \
                 Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task("translating", total=None)
-            set_progress(lambda done, total: progress.update(bar, completed=done, total=total))
-            return translate_flow.with_options(task_runner=runner)(inputs, str(output), config, only_changed)
+            ctx.progress = lambda done, total: progress.update(bar, completed=done, total=total)
+            return translate_flow.with_options(task_runner=runner)(inputs, str(output), settings, context=ctx)
     except ServerError as exc:
         fail(str(exc))
     except KeyboardInterrupt:  # typer would end silently with 130
@@ -129,9 +97,7 @@ def _run_flow(inputs: list[str], output: Path, config: RunConfig, dask_address: 
         _print_written_since(output, started)
         raise
     finally:
-        set_progress(None)
-        close_translators()
-        del translator
+        ctx.close()
 
 
 def _print_written_since(output: Path, started: float) -> None:
@@ -141,54 +107,32 @@ def _print_written_since(output: Path, started: float) -> None:
             out.print(str(path))
 
 
-def _memory_notice(memory: TranslationMemory | None) -> None:
-    if memory is not None and memory.notice:
-        err.print(f"zh2en: notice: {memory.notice}", markup=False)
-
-
-def _task_runner(config: RunConfig, dask_address: str | None):
+def _task_runner(settings: Settings, dask_address: str | None):
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=dask_address)
-    return ThreadPoolTaskRunner(max_workers=config.slots)
+    return ThreadPoolTaskRunner(max_workers=settings.slots)
 
 
-def _print_outcome(result: RunResult, output: Path, summary: bool) -> None:
+def _print_outcome(result: RunResult, output: Path, totals: bool) -> None:
     for path in result.written:
         out.print(str(path), markup=False)
     for path, why in result.kept:
         err.print(f"zh2en: notice: {path}: {why}", markup=False)
     for label, flag in result.flagged:
         err.print(f"zh2en: flagged: {label}: {flag}", markup=False)
-    for label, reason in result.failures:
-        err.print(f"zh2en: error: {reason if reason.startswith(label) else f'{label}: {reason}'}", markup=False)
-    if summary:
-        totals = aggregate(result.summaries)
+    print_failures(result.failures)
+    if totals:
+        run = aggregate(result.article_qa)
         err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s: "
-                  f"formulas intact {totals['formula_integrity']}% of {totals['formula_spans']} (counted in the sources), "
-                  f"{totals['conservation_problems']} difference(s) between outputs and their sources, "
-                  f"glossary {totals['glossary_adherence']}% of {totals['glossary_terms']}, "
-                  f"{totals['residue_segments']} segment(s) with Chinese left, "
-                  f"{totals['flagged_segments']} flagged, {len(result.failures)} failure(s); "
+                  f"formulas intact {run['formula_integrity']}% of {run['formula_spans']} (counted in the sources), "
+                  f"{run['conservation_problems']} difference(s) between outputs and their sources, "
+                  f"glossary {run['glossary_adherence']}% of {run['glossary_terms']}, "
+                  f"{run['residue_segments']} segment(s) with Chinese left, "
+                  f"{run['flagged_segments']} flagged, {len(result.failures)} failure(s); "
                   f"{result.memory_hits} segment(s) reused from memory, {result.model_requests} model request(s)",
                   markup=False)
-
-
-def _load_glossary(use: bool, extra: list[Path] | None) -> Glossary | None:
-    try:
-        return Glossary.default(extra or []) if use else None
-    except GlossaryError as exc:
-        fail(str(exc))
-
-
-def _open_backend(name: str, model_path: Path | None, **options):
-    if name not in BACKENDS:
-        fail(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}", 2)
-    try:
-        return create_backend(name, model_path=model_path, **options)
-    except ModelUnavailable as exc:
-        fail(str(exc))
 
 
 @app.command()
@@ -197,28 +141,23 @@ def summarize(
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
 ) -> None:
-    """Print an English summary of each article (translating it first, through the cache)."""
-    config = RunConfig(model_path=str(model_dir) if model_dir else None,
-                       glossaries=tuple(str(g) for g in glossaries or ()))
-    try:
-        get_translator(config)
-    except (GlossaryError, ModelUnavailable) as exc:
-        fail(str(exc))
+    """Print an English summary of each article (translating it first, through the memory)."""
+    settings = _settings(model_dir, glossaries)
+    ctx = open_context(settings)
     try:
         with temporary_server():
-            articles, failures = summarize_flow.with_options(task_runner=_task_runner(config, None))(
-                [str(p) for p in paths], config)
+            articles, failures = summarize_flow.with_options(task_runner=_task_runner(settings, None))(
+                [str(p) for p in paths], settings, context=ctx)
     except ServerError as exc:
         fail(str(exc))
     finally:
-        close_translators()
+        ctx.close()
     for article in articles:
         out.print(f"## {article.title_en or article.label}\n", markup=False)
         out.print((article.summary or "(no summary)") + "\n", markup=False)
         for flag in article.summary_flags:
             err.print(f"zh2en: flagged: {article.label}: {flag}", markup=False)
-    for label, reason in failures:
-        err.print(f"zh2en: error: {reason if reason.startswith(label) else f'{label}: {reason}'}", markup=False)
+    print_failures(failures)
     if failures:
         raise typer.Exit(1)
 
@@ -243,14 +182,10 @@ def serve(
         fail(f"--port {port}: something is already listening on 127.0.0.1:{port}; choose another or leave it out", 2)
     if not inbox.is_dir():
         fail(f"{inbox}: inbox folder does not exist")
-    config = RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None,
-                       glossaries=tuple(str(g) for g in glossaries or ()))
-    try:
-        get_translator(config)  # a bad glossary or missing model fails now, not at 3 a.m.
-    except (GlossaryError, ModelUnavailable) as exc:
-        fail(str(exc))
+    settings = _settings(model_dir, glossaries, backend=backend)
+    open_context(settings).close()  # a bad glossary or missing model fails now, not at 3 a.m.
     spec = json.dumps({"inbox": str(inbox.resolve()), "out": str(out_dir.resolve()), "cron": cron,
-                       "interval": interval, "config": dataclasses.asdict(config)})
+                       "interval": interval, "settings": settings.model_dump(mode="json")})
     stop = stop_on_signals()
     try:
         with prefect_server(port) as api_url:
@@ -266,124 +201,12 @@ def serve(
     except ServerError as exc:
         fail(str(exc))
     finally:
-        close_translators()
         err.print("zh2en: stopped", markup=False)
     if died is not None:
         fail(f"the deployment's runner stopped on its own (status {died}); nothing more will be translated")
 
 
-@app.command()
-def bench(
-    input_path: Optional[Path] = typer.Option(None, "--input", help="Input (default: the bundled sample page)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N articles."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
-    slots: int = typer.Option(4, "--slots", min=1, max=32, help="Parallel llama.cpp slots."),
-    chunks: Optional[str] = typer.Option(None, "--chunks", help="Also run the pipeline cold at these "
-                                         "segment sizes, e.g. 100,160,240 (characters)."),
-    new_process: bool = typer.Option(True, "--new-process/--in-process-only",
-                                     help="Also time a warm re-run and a one-paragraph file as new processes."),
-) -> None:
-    """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
-    from pipeline.bench import BenchError, format_bench, run_bench
-    from pipeline.ingest import IngestError, read_path
-
-    try:
-        sizes = tuple(int(c) for c in chunks.split(",")) if chunks else ()
-    except ValueError:
-        fail(f"--chunks takes sizes separated by commas, e.g. 100,160,240; got {chunks!r}", 2)
-    if any(size < 20 for size in sizes):
-        fail("--chunks sizes must be at least 20 characters", 2)
-    try:
-        articles = read_path(input_path or sample_page())
-    except IngestError as exc:
-        fail(str(exc))
-    glossary = _load_glossary(True, None)
-    backend = _open_backend("llama", model_dir, slots=slots)
-    try:
-        extra = {"input_path": input_path or sample_page(),
-                 "paragraph": sample_page().with_name("one-paragraph.txt"),
-                 "model_args": ("--model", str(model_dir)) if model_dir else ()} if new_process else {}
-        report = run_bench(backend, articles, glossary, limit, sizes, **extra)
-    except BenchError as exc:
-        fail(str(exc))
-    finally:
-        backend.close()
-    if as_json:
-        out.print_json(data=report)
-    else:
-        out.print(format_bench(report), markup=False)
-
-
-tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
-app.add_typer(tm_app, name="tm")
-
-
-@tm_app.command("export")
-def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write.")) -> None:
-    """Write every segment of the translation memory as TMX (zh-CN -> en)."""
-    memory = TranslationMemory.default()
-    _memory_notice(memory)
-    if not tmx.parent.is_dir():
-        fail(f"{tmx}: folder {tmx.parent} does not exist")
-    n = export_tmx(memory, tmx)
-    err.print(f"zh2en: exported {n} segment(s) to {tmx}", markup=False)
-
-
-@tm_app.command("import")
-def tm_import(
-    tmx: Path = typer.Argument(..., help="TMX file to read."),
-    backend: str = typer.Option("llama", "--backend", help="Model the units are filed under if the file has no zh2en properties."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
-) -> None:
-    """Add a TMX file's units to the translation memory (validated first; a bad file adds nothing)."""
-    if not tmx.is_file():
-        fail(f"{tmx}: no such file")
-    try:
-        translator = get_translator(RunConfig(backend=backend, model_path=str(model_dir) if model_dir else None))
-        memory = TranslationMemory.default()
-        _memory_notice(memory)
-        with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                      transient=True, disable=not err.is_terminal) as progress:
-            bar = progress.add_task("reading units", total=None)
-            n = import_tmx(memory, tmx, translator.memory_context, lambda done: progress.update(bar, completed=done))
-    except (TMXError, GlossaryError, ModelUnavailable) as exc:
-        fail(str(exc))
-    err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
-
-
-@app.command("eval")
-def eval_command(
-    src: Path = typer.Option(..., "--src", help="Chinese source, one segment per line."),
-    ref: Path = typer.Option(..., "--ref", help="English reference, line by line with --src."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N lines."),
-    baseline: bool = typer.Option(False, "--baseline", help="Also score the same model with a plain prompt."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
-    glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
-) -> None:
-    """Score the pipeline (BLEU, chrF, QA aggregates) on parallel text with references."""
-    for path in (src, ref):
-        if not path.is_file():
-            fail(f"{path}: no such file")
-    try:
-        lines, refs = read_parallel(src, ref, limit)
-    except (ValueError, UnicodeDecodeError) as exc:
-        fail(str(exc))
-    glossary = _load_glossary(True, glossaries)
-    model = _open_backend(backend, model_dir)
-    try:
-        results = [evaluate_pipeline(lines, refs, Translator(model, glossary=glossary))]
-        if baseline:
-            results.append(evaluate_baseline(lines, refs, model))
-    finally:
-        model.close()
-    if as_json:
-        out.print_json(data={"src": str(src), "ref": str(ref), "lines": len(lines), "model": model.model_id,
-                             "systems": [r.as_dict() for r in results]})
-    else:
-        out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
+from zh2en import tools  # noqa: E402,F401  (registers bench, eval and tm after the main commands)
 
 
 def main() -> None:  # console-script entry point

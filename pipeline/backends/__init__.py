@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from pipeline.backends.base import Backend, TranslationRequest
 
 
-def _llama(model_path: Path | None = None, **options) -> Backend:
-    from pipeline.backends.llama import LlamaBackend
+def _llama(model_path: Path | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
+           **options) -> Backend:
+    from pipeline.backends.llama import DEFAULT_SLOTS, LlamaBackend
+    from pipeline.settings import Settings
 
-    return LlamaBackend(model_path=model_path, **options)
+    return LlamaBackend(model_path=model_path, slots=slots or DEFAULT_SLOTS,
+                        prompt_state_dir=prompt_state_dir or Settings().prompt_state_dir, **options)
 
 
-def _marian(model_path: Path | None = None, **options) -> Backend:
+def _marian(model_path: Path | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
+            **options) -> Backend:
     from pipeline.backends.marian import MarianBackend
 
-    return MarianBackend(model_dir=model_path, **options)
+    return MarianBackend(model_dir=model_path, **options)   # one batch at a time: no slots, no prompt states
 
 
 BACKENDS = {"llama": _llama, "marian": _marian}
@@ -55,14 +60,15 @@ class LazyBackend:
     def __init__(self, name: str, model_path: Path | None = None, **options):
         self.name, self.model_path, self.options = name, model_path, options
         self.model_id, self.model_sha256 = model_identity(name, model_path)
+        self.slots = options.get("slots") or 1 if name == "llama" else 1
         self._backend: Backend | None = None
-        import threading
-
         self._lock = threading.Lock()
 
-    @property
-    def loaded(self) -> bool:
-        return self._backend is not None
+    # What the loaded model has cost (nothing while it is not loaded).
+    requests = property(lambda self: self._backend.requests if self._backend else 0)
+    tokens_in = property(lambda self: self._backend.tokens_in if self._backend else 0)
+    tokens_computed = property(lambda self: self._backend.tokens_computed if self._backend else 0)
+    tokens_out = property(lambda self: self._backend.tokens_out if self._backend else 0)
 
     def _get(self) -> Backend:
         with self._lock:

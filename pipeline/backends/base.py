@@ -20,9 +20,22 @@ class TransientBackendError(RuntimeError):
     completion); worth a retry, unlike a missing model or bad input."""
 
 
+class NotAChatModel(RuntimeError):
+    """`complete` on a backend that only translates (MarianMT): summaries need the llama backend."""
+
+
 class Backend(Protocol):
+    """Everything the pipeline asks of a model; every backend has all of it."""
+
     model_id: str      # human-readable model name
     model_sha256: str  # identifies the exact weights (cache keys, front matter)
+    slots: int         # requests it serves at once (the translator keeps that many in flight)
+    # What it has cost so far, for `zh2en bench`: requests, prompt tokens sent, of those the
+    # ones computed (not served from a cached prefix), tokens generated.
+    requests: int
+    tokens_in: int
+    tokens_computed: int
+    tokens_out: int
 
     def translate(self, batch: list[TranslationRequest]) -> list[str]:
         """English for each request, in order."""
@@ -30,6 +43,10 @@ class Backend(Protocol):
 
     def translate_plain(self, texts: list[str]) -> list[str]:
         """The model used naively (the `zh2en eval --baseline` system)."""
+        ...
+
+    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
+        """A chat completion (summaries); raises NotAChatModel on a translation-only model."""
         ...
 
     def close(self) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pipeline.backends.base import TransientBackendError, TranslationRequest
 from pipeline.backends.prompt_state import SlotStates, state_name
-from pipeline.memory import default_state_dir
 from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
 from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
 
@@ -26,7 +25,7 @@ PROMPT_CACHE_MIB = 256
 
 
 class LlamaBackend:
-    def __init__(self, model_path: Path | None = None, slots: int = DEFAULT_SLOTS,
+    def __init__(self, prompt_state_dir: Path, model_path: Path | None = None, slots: int = DEFAULT_SLOTS,
                  threads: int | None = None, max_tokens: int = 768):
         try:
             import xllamacpp
@@ -53,7 +52,7 @@ class LlamaBackend:
         params.cache_ram_mib = PROMPT_CACHE_MIB
         params.verbosity = -1  # llama.cpp's log is noise for our users
         params.log_json = False
-        slot_folder = default_state_dir() / "llama-slots"
+        slot_folder = Path(prompt_state_dir)
         params.slot_save_path = f"{slot_folder}{os.sep}"   # llama.cpp appends file names as is
         self.slots = slots
         self.max_tokens = max_tokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.backends.base import TranslationRequest
+from pipeline.backends.base import NotAChatModel, TranslationRequest
 from pipeline.model_store import ModelUnavailable, cached_sha256
 
 REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
@@ -46,6 +46,8 @@ class MarianBackend:
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
         self.model_id, self.model_sha256 = marian_identity(model_dir)
+        self.slots = 1   # batches are decoded together; one batch at a time
+        self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0
 
     def translate(self, batch: list[TranslationRequest]) -> list[str]:
         out: list[str] = []
@@ -59,11 +61,18 @@ class MarianBackend:
             with self._torch.inference_mode():
                 generated = self.model.generate(**enc, num_beams=1, do_sample=False, max_new_tokens=limit)
             out += self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+            self.requests += len(texts)
+            self.tokens_in += int(enc["attention_mask"].sum())
+            self.tokens_computed += int(enc["attention_mask"].sum())
+            self.tokens_out += int((generated != self.tokenizer.pad_token_id).sum())
         return out
 
     def translate_plain(self, texts: list[str]) -> list[str]:
         """A MarianMT model has no prompt: plain means the raw text, formulas and all."""
         return self.translate([TranslationRequest(text=t) for t in texts])
+
+    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
+        raise NotAChatModel("a MarianMT model only translates: summaries need the llama backend")
 
     def close(self) -> None:
         self.model = None

@@ -1,0 +1,56 @@
+"""What a run works with besides its inputs: its Settings and what they open - the model
+(loaded on first use), the glossary, the translation memory - plus who is told of progress.
+
+A command opens one context per run (translate, summarize, bench, eval) and passes it to every
+stage. Two callers cannot be handed an open context: a scheduled deployment's run (Prefect
+builds its parameters from JSON) and a Dask worker in another process (it receives the context
+pickled - only the settings travel). Both take `shared_context(settings)`: one per process and
+settings, so a long-running `zh2en serve` or a worker loads the model once, not per run or
+per task."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Callable, Optional
+
+from pipeline.backends import LazyBackend
+from pipeline.glossary import Glossary
+from pipeline.memory import TranslationMemory
+from pipeline.settings import Settings
+from pipeline.translate import Translator
+
+Progress = Callable[[int, int], None]   # (articles done, articles in the run)
+
+
+class RunContext:
+    def __init__(self, settings: Settings, progress: Optional[Progress] = None, backend=None):
+        """Opens the glossary and identifies the model now, so a bad glossary or a missing
+        model fails before any work. `backend` replaces the configured one (tests, bench)."""
+        self.settings = settings
+        self.progress = progress
+        self.glossary = Glossary.default([Path(g) for g in settings.glossaries]) if settings.use_glossary else None
+        self.memory = TranslationMemory(settings.memory_path) if settings.use_memory else None
+        self.backend = backend if backend is not None else LazyBackend(
+            settings.backend, Path(settings.model_path) if settings.model_path else None, slots=settings.slots,
+            prompt_state_dir=settings.prompt_state_dir)
+        self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory)
+
+    def report_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+    def close(self) -> None:
+        self.backend.close()
+        if self.memory is not None:
+            self.memory.close()
+
+    def __reduce__(self):
+        # Pickled for another process (a Dask worker): only the settings travel.
+        return (shared_context, (self.settings,))
+
+
+@functools.lru_cache(maxsize=None)
+def shared_context(settings: Settings) -> RunContext:
+    """This process's context for `settings`, opened on first use and kept until it ends."""
+    return RunContext(settings)

@@ -1,0 +1,60 @@
+"""Every setting of a run in one object: where state lives, which model and glossaries, the QA
+thresholds, how many slots, how large a segment. Each field can be set from the environment as
+ZH2EN_<FIELD> (e.g. ZH2EN_STATE_DIR, ZH2EN_SLOTS, ZH2EN_QA__MIN_LENGTH_RATIO); the command line
+passes what the user typed. Nothing else in the project reads a ZH2EN_* variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from platformdirs import user_state_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.backends.llama import DEFAULT_SLOTS
+from pipeline.decoding import DEFAULT_MAX_BYTES
+from pipeline.qa import QAConfig
+from pipeline.segmenting import DEFAULT_MAX_CHARS
+
+
+def _default_state_dir() -> Path:
+    return Path(user_state_dir("zh2en"))
+
+
+class Settings(BaseSettings):
+    """Frozen (and so hashable): a worker process re-opens the model once per distinct
+    settings, and a run can never change them half way."""
+
+    model_config = SettingsConfigDict(env_prefix="ZH2EN_", env_nested_delimiter="__", frozen=True,
+                                      extra="forbid")
+
+    state_dir: Path = Field(default_factory=_default_state_dir)  # memory, prompt states
+    backend: str = "llama"
+    model_path: Optional[str] = None
+    max_chars: int = DEFAULT_MAX_CHARS
+    glossaries: tuple[str, ...] = ()
+    use_glossary: bool = True
+    use_memory: bool = True      # False: nothing is reused, nothing stored
+    max_bytes: int = DEFAULT_MAX_BYTES
+    force: bool = False
+    slots: int = DEFAULT_SLOTS   # concurrent segment requests one llama.cpp model serves
+    summaries: bool = True       # needs a chat model: the llama backend
+    follow_symlinks: bool = False  # read links in an input folder that lead outside it
+    qa: QAConfig = QAConfig()
+
+    @property
+    def summarizes(self) -> bool:
+        return self.summaries and self.backend == "llama"
+
+    @property
+    def memory_path(self) -> Path:
+        return self.state_dir / "memory.sqlite"
+
+    @property
+    def prompt_state_dir(self) -> Path:
+        return self.state_dir / "llama-slots"
+
+    def resources_key(self) -> "Settings":
+        """The fields that decide which model, glossary and memory a run opens."""
+        return self.model_copy(update={"max_bytes": 0, "force": False, "follow_symlinks": False})

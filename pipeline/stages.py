@@ -1,0 +1,215 @@
+"""The stage order, written once. Every way of running the pipeline - `zh2en translate` and the
+scheduled inbox (Prefect flows), `summarize`, `bench`, `eval` - goes through these functions:
+
+    ingest -> segment -> recall -> translate -> summarize -> check -> write
+
+- ingest: files into Articles (pipeline/ingest.py), each remembering its stretch of the source;
+- segment: blocks cut into Segments with their protected spans (pipeline/segmenting.py);
+- recall: segments the translation memory holds, or with no Chinese, filled in without the model;
+- translate: the rest through the model, with checks and retries (pipeline/translate.py);
+- summarize: an English summary from the translation (pipeline/summarize.py), via the memory;
+- check: the per-segment QA checks, flags on the segments (pipeline/qa.py);
+- write: rendered, held to the raw source (pipeline/conservation.py), written atomically.
+
+Adding a stage is a change here. How the model stages run is the caller's choice (a `Runner`):
+in this process (`LocalRunner`), or as Prefect tasks (flows/tasks.py) so the model's slots stay
+busy and each step shows in Prefect's UI; the order does not change."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+from pipeline.context import RunContext
+from pipeline.models import Article, Segment
+from pipeline.qa import assess_article
+from pipeline.runner import RunResult, load_articles, output_path, write_article
+from pipeline.segmenting import segment_article
+from pipeline.slugs import SlugAllocator
+from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
+
+
+class Runner(Protocol):
+    """Where the stages that take time run. `translate` returns a function that waits for the
+    segment's translation, so every segment of a run can be in flight at once."""
+
+    def ingest(self, file: Path) -> tuple[list[Article], list[tuple[str, str]]]: ...
+
+    def translate(self, segment: Segment) -> Callable[[], Segment]: ...
+
+    def summarize(self, article: Article) -> SummaryResult: ...
+
+    def write(self, article: Article, qa: dict, target: Path) -> tuple[dict, str | None]: ...
+
+
+class LocalRunner:
+    """Every stage in this process; the segments waiting for the model go in one batch (the
+    translator spreads them over the model's slots)."""
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+        self._queued: list[Segment] = []
+
+    def ingest(self, file: Path) -> tuple[list[Article], list[tuple[str, str]]]:
+        return ingest_file(file, self.ctx)
+
+    def translate(self, segment: Segment) -> Callable[[], Segment]:
+        self._queued.append(segment)
+
+        def wait() -> Segment:
+            if self._queued:
+                batch, self._queued = self._queued, []
+                self.ctx.translator.translate_segments(batch)
+            return segment
+        return wait
+
+    def summarize(self, article: Article) -> SummaryResult:
+        return summarize_with_memory(article, self.ctx)
+
+    def write(self, article: Article, qa: dict, target: Path) -> tuple[dict, str | None]:
+        return write_stage(article, qa, target, self.ctx)
+
+
+@dataclass
+class Finished:
+    article: Article
+    qa: dict          # the article's QA figures (pipeline/qa.py)
+    seconds: float    # since the previous article finished
+
+
+def ingest_file(file: Path, ctx: RunContext) -> tuple[list[Article], list[tuple[str, str]]]:
+    result = RunResult()
+    return load_articles([file], result, ctx.settings.max_bytes), result.failures
+
+
+def ingest_and_segment(files: list[Path], ctx: RunContext, runner: Runner,
+                       result: RunResult) -> dict[Path, list[Article]]:
+    """ingest, segment: each file's articles that could be cut into segments."""
+    by_file: dict[Path, list[Article]] = {}
+    for file in files:
+        articles, failures = runner.ingest(file)
+        result.failures += failures
+        articles = [a for a in articles if segment_stage(a, ctx, result)]
+        if articles:
+            by_file[file] = articles
+    return by_file
+
+
+def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
+    """An article that cannot be segmented is its input's failure alone."""
+    try:
+        segment_article(article, ctx.settings.max_chars)
+    except Exception as exc:
+        result.failures.append((article.label, f"cannot be segmented: {type(exc).__name__}: {exc}"))
+        return False
+    return True
+
+
+def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, result: RunResult,
+                 out: Path | None = None) -> Iterator[Finished]:
+    """recall, translate, summarize, check, write (into `out`, if given) the segmented
+    `articles`. Every segment the memory cannot answer is handed to the runner at once; then
+    each article, in order, is finished as soon as its segments are back - a killed run keeps
+    the files already written."""
+    waiting: dict[int, list] = {id(a): [] for a in articles}
+    for article in articles:
+        for block in article.all_blocks:
+            for i, seg in enumerate(block.segments):
+                if seg.translate and not ctx.translator.settle_without_model(seg):   # recall
+                    waiting[id(article)].append((block, i, runner.translate(seg)))
+                    result.segment_tasks += 1
+    slugs, last = SlugAllocator(), time.perf_counter()
+    for n, article in enumerate(articles, 1):
+        try:
+            for block, i, wait in waiting[id(article)]:
+                block.segments[i] = wait()
+        except Exception as exc:
+            result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+            continue
+        # Counted on the segments: a task in another process (Dask) spends its requests there.
+        result.memory_hits += sum(seg.from_memory for seg in article.segments)
+        result.model_requests += sum(seg.requests for seg in article.segments)
+        if ctx.settings.summarizes:
+            summarize_stage(article, runner, result)
+        qa = assess_article(article, ctx.glossary, ctx.settings.qa)   # check
+        if out is not None:
+            qa = write_and_record(article, qa, output_path(out, article, slugs), runner, result)
+        now = time.perf_counter()
+        ctx.report_progress(n, len(articles))
+        yield Finished(article, qa, now - last)
+        last = now
+
+
+def summarize_stage(article: Article, runner: Runner, result: RunResult) -> None:
+    try:
+        outcome = runner.summarize(article)
+    except Exception as exc:  # a failed summary is flagged, the translation still written
+        article.summary_flags = [f"summary failed: {type(exc).__name__}: {exc}"]
+        return
+    article.summary, article.summary_flags = outcome.text, outcome.flags
+    result.flagged += [(article.label, f) for f in outcome.flags]
+
+
+def summarize_with_memory(article: Article, ctx: RunContext) -> SummaryResult:
+    """The article's summary: from the memory if this English was summarised before by this
+    model, glossary and prompt; else from the model, then stored."""
+    key = summary_key(article, ctx)
+    stored = ctx.memory.get_summary(key) if ctx.memory is not None else None
+    if stored is not None:
+        return SummaryResult(*stored)
+    outcome = summarize_article(article, ctx.backend.complete, ctx.glossary, ctx.settings.qa)
+    if ctx.memory is not None:
+        ctx.memory.put_summary(key, outcome.text, outcome.flags, outcome.notes)
+    return outcome
+
+
+def summary_key(article: Article, ctx: RunContext) -> str:
+    text, _ = english_text(article)
+    payload = "\x1f".join([text, str(article.excerpt), ctx.backend.model_sha256,
+                           ctx.translator.memory_context.glossary_version, SUMMARY_PROMPT_VERSION])
+    return "summary-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def write_stage(article: Article, qa: dict, target: Path, ctx: RunContext) -> tuple[dict, str | None]:
+    """Render, hold to the source, write; (the QA figures with the file's own, why an existing
+    file was kept instead or None)."""
+    backend = ctx.backend
+    kept = write_article(article, qa, target, backend.model_id, backend.model_sha256, ctx.settings.force)
+    return qa, kept
+
+
+def write_and_record(article: Article, qa: dict, target: Path, runner: Runner, result: RunResult) -> dict:
+    try:
+        qa, kept = runner.write(article, qa, target)
+    except OSError as exc:  # disk full, read-only folder: name the file and the cause
+        result.failures.append((article.label, f"cannot write {exc.filename or target}: {exc.strerror or exc}"))
+        return qa
+    except Exception as exc:  # one article's failure must not stop the batch
+        result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+        return qa
+    result.article_qa.append(qa)
+    result.articles.append(article)
+    # The conservation problems come back in the QA figures (the runner may have worked on a copy).
+    flags = [f for block in article.all_blocks for f in block.flags]
+    flags += [f"differs from the source: {p}" for p in qa.get("conservation", [])]
+    result.flagged += [(article.label, f) for f in dict.fromkeys(flags)]
+    if kept:
+        result.kept.append((target, kept))
+    else:
+        result.written.append(target)
+    return qa
+
+
+def translate_article(article: Article, ctx: RunContext) -> dict:
+    """One article through segment, recall, translate and check, in this process (no
+    summary, nothing written): for tests and quick use. Returns its QA figures."""
+    result = RunResult()
+    if not segment_stage(article, ctx, result):
+        raise ValueError(result.failures[0][1])
+    finished = list(run_articles([article], ctx, LocalRunner(ctx), result))
+    if result.failures:
+        raise RuntimeError(result.failures[0][1])
+    return finished[0].qa

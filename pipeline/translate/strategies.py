@@ -1,0 +1,161 @@
+"""The translator's strategies, each a small named unit: the first pass, then for the segments
+whose answer was rejected a retry sentence by sentence and, last, the prose between the
+formulas fragment by fragment; after that a glossary retry and a repair of left-over Chinese.
+Each takes the segments' `Job`s and a `ModelCall`, and only touches what it is for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.models import Segment, Span
+from pipeline.protect import DEFAULT_STYLE, RETRY_STYLE, protect
+from pipeline.segmenting import split_sentences
+from pipeline.spans import locate_restored, rewrite, split_at_spans, strip_restored
+from pipeline.text import HAN, HAN_RUN
+from pipeline.translate.units import ModelCall, Unit, join_english, normalise_punctuation
+
+
+@dataclass
+class Job:
+    """One segment through the strategies: its whole-segment unit, and the sentence pieces
+    it was retried in (none if the first answer passed)."""
+
+    segment: Segment
+    first: Unit
+    pieces: list[Unit] = field(default_factory=list)
+
+
+class FirstPass:
+    name = "first pass"
+
+    def run(self, jobs: list[Job], call: ModelCall) -> None:
+        call([job.first for job in jobs], DEFAULT_STYLE, strict=False, stage=self.name)
+        for job in jobs:
+            job.segment.attempts = 1
+
+
+class RetryBySentence:
+    """Smaller pieces, the other placeholder style, the problems named."""
+
+    name = "retry: sentences"
+
+    def run(self, jobs: list[Job], call: ModelCall) -> None:
+        for job in jobs:
+            if job.first.problems:
+                job.pieces = split_unit(job.first)
+        call([p for job in jobs for p in job.pieces], RETRY_STYLE, strict=True, stage=self.name)
+
+
+class RetryAroundFormulas:
+    """Last resort for a piece still wrong: the prose between its formulas, fragment by
+    fragment, so no formula can be lost (the wording suffers: the segment is flagged)."""
+
+    name = "retry: around formulas"
+
+    def run(self, jobs: list[Job], call: ModelCall) -> None:
+        units = [p for job in jobs for p in job.pieces if p.problems]
+        layouts = [self._layout(u) for u in units]
+        call([f for parts in layouts for f in parts if isinstance(f, Unit)], DEFAULT_STYLE, strict=True,
+             stage=self.name)
+        for u, parts in zip(units, layouts):
+            words = [p.text if isinstance(p, Span) else (p.english or "") if isinstance(p, Unit)
+                     else normalise_punctuation(p) for p in parts]
+            u.english = join_english(words)
+            u.problems = [q for p in parts if isinstance(p, Unit) for q in p.problems]
+            u.fragmented = bool(u.spans)
+
+    @staticmethod
+    def _layout(u: Unit) -> list:
+        """The unit as spans, prose kept as is (no Chinese) and fragments to translate."""
+        return [Unit(piece, [], u.owner) if isinstance(piece, str) and HAN.search(piece) else piece
+                for piece in split_at_spans(u.source, u.spans)]
+
+
+def settle(job: Job) -> None:
+    """The segment's translation from its answers, with notes on what it took."""
+    seg, first = job.segment, job.first
+    if not first.problems:
+        seg.translation = first.english
+        return
+    parts = job.pieces
+    seg.attempts = 3 if any(p.fragmented or p.problems for p in parts) else 2
+    seg.translation = join_english([p.english or "" for p in parts])
+    seg.notes.append(f"first answer rejected ({'; '.join(first.problems)}); retried in {len(parts)} piece(s)")
+    if any(p.fragmented for p in parts):
+        seg.flags.append("retries failed; translated piece by piece around the formulas - check the wording")
+    unresolved = [q for p in parts for q in p.problems]
+    if unresolved:  # the QA checks flag what is still wrong; here we record why
+        seg.notes.append(f"still wrong after retries: {'; '.join(unresolved)}")
+
+
+class RetryForGlossary:
+    """One stricter retry, naming the missing terms, for a segment that did not render a
+    glossary term; accepted only if it keeps the placeholders and misses fewer terms."""
+
+    name = "retry: glossary"
+
+    def run(self, segments: list[Segment], call: ModelCall) -> None:
+        glossary = call.glossary
+        todo = []
+        for seg in segments:
+            seg.terms = call.terms(protect(seg.source, seg.spans))
+            missing = glossary.missing(seg.terms, seg.translation or "")
+            if missing and not seg.flags:  # a flagged segment gets no further retries
+                todo.append((seg, missing))
+        retries = [Unit(seg.source, seg.spans, seg, problems=[
+            "these terms were not translated as required: "
+            + ", ".join(f"{zh} = {en}" for zh, en in missing)]) for seg, missing in todo]
+        call(retries, DEFAULT_STYLE, strict=True, stage=self.name)
+        for (seg, missing), unit in zip(todo, retries):
+            still = glossary.missing(seg.terms, unit.english or "")
+            if not unit.problems and len(still) < len(missing):
+                seg.translation, seg.attempts = unit.english, seg.attempts + 1
+                seg.notes.append(f"retried for glossary terms: {', '.join(zh for zh, _ in missing)}")
+
+
+class RepairResidue:
+    """Words the model keeps leaving in Chinese (an idiom, a rare word): each left-over run
+    of Han characters translated alone and put in place."""
+
+    name = "retry: left-over Chinese"
+
+    def run(self, segments: list[Segment], call: ModelCall) -> None:
+        todo = []
+        for seg in segments:
+            runs = list(dict.fromkeys(HAN_RUN.findall(strip_restored(seg.translation or "", seg.spans))))
+            if runs:
+                todo.append((seg, runs))
+        words = [Unit(run, [], seg) for seg, runs in todo for run in runs]
+        call(words, DEFAULT_STYLE, strict=True, stage=self.name)
+        answers = iter(words)
+        for seg, runs in todo:
+            fixed = {run: next(answers) for run in runs}
+            good = {run: u.english for run, u in fixed.items() if u.english and not HAN.search(u.english)}
+            if good:
+                seg.translation = replace_outside_spans(seg.translation, seg.spans, good)
+                seg.notes.append("left-over Chinese translated word by word: "
+                                 + ", ".join(f"{k} = {v}" for k, v in good.items()))
+
+
+def replace_outside_spans(text: str, spans: list[Span], replacements: dict[str, str]) -> str:
+    """Replace words in the prose of a translation, never inside a restored formula."""
+    def replace_words(prose: str) -> str:
+        for zh, en in replacements.items():
+            prose = re.sub(rf"\s*{re.escape(zh)}\s*", f" {en.strip().rstrip('.')} ", prose)
+        return re.sub(r"[ \t]{2,}", " ", prose)
+
+    return rewrite(text, locate_restored(text, spans), prose=replace_words).strip()
+
+
+def split_unit(unit: Unit) -> list[Unit]:
+    """The sentences of a unit, each with its own spans rebased to it (one piece if it is
+    one sentence)."""
+    out = []
+    for a, b in split_sentences(unit.source, 0, len(unit.source), unit.spans):
+        text = unit.source[a:b]
+        if text.strip():
+            start = a + len(text) - len(text.lstrip())  # where the stripped sentence begins
+            out.append(Unit(text.strip(), [s.shifted(-start) for s in unit.spans if a <= s.start and s.end <= b],
+                            unit.owner))
+    return out or [Unit(unit.source, unit.spans, unit.owner)]

@@ -1,0 +1,98 @@
+"""The Translator: a segment the memory knows (or with no Chinese) is settled without the
+model; the rest go through the strategies of strategies.py in order - first pass, retry by
+sentence, retry around the formulas, then the glossary retry and the residue repair - and what
+they produced is stored in the memory. A segment that needed the last resort, or still
+fails, is flagged: never silently passed."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from pipeline.backends.base import Backend
+from pipeline.memory import Entry, MemoryContext, TranslationMemory
+from pipeline.models import Segment
+from pipeline.prompts import PROMPT_VERSION
+from pipeline.protect import protect
+from pipeline.qa import QAConfig
+from pipeline.spans import strip_spans
+from pipeline.text import HAN
+from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryAroundFormulas, RetryBySentence,
+                                           RetryForGlossary, settle)
+from pipeline.translate.units import ModelCall, Unit
+
+# Bump when the retry logic changes what a segment's translation can be (cache keys).
+TRANSLATOR_VERSION = "retry-v2"  # v2: code markup the model invents is dropped
+
+# The order the strategies run in: each answer-level retry sees only what the one before left wrong.
+ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
+
+
+class Translator:
+    def __init__(self, backend: Backend, glossary=None, qa: QAConfig = QAConfig(),
+                 memory: TranslationMemory | None = None):
+        self.backend, self.glossary, self.qa, self.memory = backend, glossary, qa, memory
+        self.memory_context = MemoryContext(
+            backend.model_sha256, glossary.version if glossary else "no-glossary",
+            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}")
+        self.call = ModelCall(backend, glossary, qa)
+        self._count_lock = threading.Lock()
+        self.memory_hits = 0   # this translator's, for the bench; a run counts on its segments
+
+    @property
+    def requests_by_stage(self):
+        """Model requests per strategy so far (the bench's yield table)."""
+        return self.call.requests_by_stage
+
+    def translate_segments(self, segments: list[Segment]) -> None:
+        todo = [seg for seg in segments if not self.settle_without_model(seg)]
+        workers = min(self.backend.slots, len(todo))
+        if workers > 1:
+            # One chain per segment (first answer, then at once its retries), as many as the
+            # model has slots, longest first: a retry waits for no other segment, and no slot
+            # idles while the last long segments finish.
+            with ThreadPoolExecutor(workers, thread_name_prefix="segment") as pool:
+                list(pool.map(lambda seg: self._translate_with_model([seg]),
+                              sorted(todo, key=lambda seg: -len(seg.source))))
+        else:
+            self._translate_with_model(todo)
+        if self.memory is not None:
+            for seg in todo:
+                self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
+                                                           tuple(seg.notes), seg.attempts))
+
+    def settle_without_model(self, seg: Segment) -> bool:
+        """Fill in a segment the memory knows, or one with nothing to translate; False if it
+        needs the model."""
+        return self._recall(seg) or self._pass_through(seg)
+
+    def _recall(self, seg: Segment) -> bool:
+        entry = self.memory.get(self.memory_context, seg.source) if self.memory is not None else None
+        if entry is None:
+            return False
+        seg.translation, seg.flags, seg.notes = entry.translation, list(entry.flags), list(entry.notes)
+        seg.attempts, seg.from_memory = entry.attempts, True
+        seg.terms = self.call.terms(protect(seg.source, seg.spans))
+        with self._count_lock:
+            self.memory_hits += 1
+        return True
+
+    def _pass_through(self, seg: Segment) -> bool:
+        """Text with no Chinese (an English heading, a name) is kept as it is, not sent."""
+        if HAN.search(strip_spans(seg.source, seg.spans)):
+            return False
+        seg.translation = seg.source
+        seg.notes.append("no Chinese: kept as is")
+        return True
+
+    def _translate_with_model(self, segments: list[Segment]) -> None:
+        if not segments:
+            return
+        jobs = [Job(seg, Unit(seg.source, seg.spans, seg)) for seg in segments]
+        for strategy in ANSWER_STRATEGIES:
+            strategy.run(jobs, self.call)
+        for job in jobs:
+            settle(job)
+        if self.glossary:
+            RetryForGlossary().run(segments, self.call)
+        RepairResidue().run(segments, self.call)

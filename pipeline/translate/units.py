@@ -1,0 +1,107 @@
+"""A piece of a segment on its way through the model (`Unit`), the one way every strategy talks
+to the model (`ModelCall`: protect, send, check the reply, restore), and the English clean-up
+applied to every reply."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.backends.base import Backend, TranslationRequest
+from pipeline.models import Segment, Span
+from pipeline.protect import PlaceholderStyle, placeholder_problems, protect, restore
+from pipeline.qa import QAConfig, structural_problems
+from pipeline.spans import strip_spans
+from pipeline.text import HAN
+
+_FULLWIDTH = {"，": ", ", "。": ". ", "：": ": ", "；": "; ", "！": "! ", "？": "? ", "（": " (", "）": ") ",
+              "“": '"', "”": '"', "‘": "'", "’": "'", "、": ", ", "《": '"', "》": '"', "【": "[", "】": "]"}
+
+
+@dataclass
+class Unit:
+    """A text sent to the model: a whole segment, one of its sentences, or a fragment."""
+
+    source: str
+    spans: list[Span]                # positions within `source`
+    owner: Segment | None = None     # the segment whose request count this adds to
+    english: str | None = None
+    problems: list[str] = field(default_factory=list)   # what was wrong with the last answer
+    fragmented: bool = False         # translated piece by piece around its formulas
+
+
+class ModelCall:
+    """Sends units under one placeholder style and checks each answer: placeholders each
+    exactly once, no Chinese left, the structural checks of qa.py. Counts requests per
+    strategy (the bench's yield table) and on each unit's segment (the run's count)."""
+
+    def __init__(self, backend: Backend, glossary, qa: QAConfig):
+        self.backend, self.glossary, self.qa = backend, glossary, qa
+        self.requests_by_stage: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def terms(self, text: str) -> tuple[tuple[str, str], ...]:
+        return tuple(self.glossary.terms_in(text)) if self.glossary else ()
+
+    def __call__(self, units: list[Unit], style: PlaceholderStyle, strict: bool, stage: str) -> None:
+        if not units:
+            return
+        requests = []
+        for u in units:
+            text = protect(u.source, u.spans, style)
+            requests.append(TranslationRequest(
+                text=text, placeholders=tuple(style.make(n) for n in range(1, len(u.spans) + 1)),
+                terms=self.terms(text), strict=strict, notes=tuple(u.problems)))
+        replies = self.backend.translate(requests)
+        with self._lock:
+            self.requests_by_stage[stage] += len(requests)
+            for u in units:
+                if u.owner is not None:
+                    u.owner.requests += 1
+        for u, reply in zip(units, replies):
+            self._check(u, normalise_punctuation(drop_invented_code(reply)), style)
+
+    def _check(self, u: Unit, reply: str, style: PlaceholderStyle) -> None:
+        problems = placeholder_problems(reply, len(u.spans), style)
+        english = style.pattern.sub(" ", reply)
+        residue = HAN.findall(english)
+        if residue:
+            problems.append(f"Chinese left in the English: {''.join(dict.fromkeys(residue))[:20]}")
+        problems += structural_problems(strip_spans(u.source, u.spans), english, self.qa)
+        u.problems = problems
+        u.english = restore(reply, u.spans, style)
+
+
+# Code markup in a reply is the model's own: the source's code reached it as placeholders.
+# Seen on the seeds: a sentence wrapped in a ```plaintext fence, a paper title in backticks.
+_INVENTED_FENCE = re.compile(
+    r"```(?:[A-Za-z]+[ \t]*\n|(?:plaintext|text|english|markdown|md|latex|tex)[ \t]+)?\s*(.*?)\s*```", re.DOTALL)
+_INVENTED_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def drop_invented_code(reply: str) -> str:
+    """The text of code fences and code spans the model added, without the markup (a title it
+    put in backticks gets quotes, as the source's 《》 would)."""
+    reply = _INVENTED_FENCE.sub(lambda m: m.group(1).strip(), reply)
+    return _INVENTED_CODE.sub(lambda m: f'"{m.group(1).strip()}"', reply)
+
+
+def normalise_punctuation(text: str) -> str:
+    for zh, en in _FULLWIDTH.items():
+        text = text.replace(zh, en)
+    return re.sub(r"[ \t]+", " ", text).replace(" ,", ",").replace(" .", ".").strip()
+
+
+def join_english(parts: list[str]) -> str:
+    """Join English pieces with single spaces; only the seams are touched, never the
+    inside of a piece (a restored formula must stay byte-identical)."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if out and not part.startswith((",", ".", ";", ":", "!", "?", ")")):
+            out += " "
+        out += part
+    return out

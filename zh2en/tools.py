@@ -1,0 +1,147 @@
+"""The measuring and memory commands: `zh2en bench`, `zh2en eval`, `zh2en tm export|import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.backends import BACKENDS, create_backend
+from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
+from pipeline.memory import TranslationMemory
+from pipeline.model_store import ModelUnavailable
+from pipeline.settings import Settings
+from pipeline.tmx import TMXError, export_tmx, import_tmx
+from zh2en.common import app, check_backend, err, fail, memory_notice, open_context, out, sample_page
+
+
+def _load_backend(name: str, model_dir: Optional[Path], settings: Settings):
+    """A model loaded now (bench and eval measure it, so it must not load lazily mid-run)."""
+    check_backend(name)
+    try:
+        return create_backend(name, model_path=model_dir, slots=settings.slots,
+                              prompt_state_dir=settings.prompt_state_dir)
+    except ModelUnavailable as exc:
+        fail(str(exc))
+
+
+@app.command()
+def bench(
+    input_path: Optional[Path] = typer.Option(None, "--input", help="Input (default: the bundled sample page)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N articles."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="A chat GGUF (default: packaged)."),
+    slots: int = typer.Option(4, "--slots", min=1, max=32, help="Parallel llama.cpp slots."),
+    chunks: Optional[str] = typer.Option(None, "--chunks", help="Also run the pipeline cold at these "
+                                         "segment sizes, e.g. 100,160,240 (characters)."),
+    new_process: bool = typer.Option(True, "--new-process/--in-process-only",
+                                     help="Also time a warm re-run and a one-paragraph file as new processes."),
+) -> None:
+    """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
+    from pipeline.bench import BenchError, format_bench, run_bench
+    from pipeline.ingest import IngestError, read_path
+
+    try:
+        sizes = tuple(int(c) for c in chunks.split(",")) if chunks else ()
+    except ValueError:
+        fail(f"--chunks takes sizes separated by commas, e.g. 100,160,240; got {chunks!r}", 2)
+    if any(size < 20 for size in sizes):
+        fail("--chunks sizes must be at least 20 characters", 2)
+    try:
+        articles = read_path(input_path or sample_page())
+    except IngestError as exc:
+        fail(str(exc))
+    settings = Settings(model_path=str(model_dir) if model_dir else None, slots=slots)
+    open_context(settings).close()   # the glossary checked before the model loads
+    backend = _load_backend("llama", model_dir, settings)
+    try:
+        extra = {"input_path": input_path or sample_page(),
+                 "paragraph": sample_page().with_name("one-paragraph.txt"),
+                 "model_args": ("--model", str(model_dir)) if model_dir else ()} if new_process else {}
+        report = run_bench(backend, articles, settings, limit, sizes, **extra)
+    except BenchError as exc:
+        fail(str(exc))
+    finally:
+        backend.close()
+    if as_json:
+        out.print_json(data=report)
+    else:
+        out.print(format_bench(report), markup=False)
+
+
+tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
+app.add_typer(tm_app, name="tm")
+
+
+@tm_app.command("export")
+def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write.")) -> None:
+    """Write every segment of the translation memory as TMX (zh-CN -> en)."""
+    memory = TranslationMemory(Settings().memory_path)
+    memory_notice(memory)
+    if not tmx.parent.is_dir():
+        fail(f"{tmx}: folder {tmx.parent} does not exist")
+    n = export_tmx(memory, tmx)
+    err.print(f"zh2en: exported {n} segment(s) to {tmx}", markup=False)
+
+
+@tm_app.command("import")
+def tm_import(
+    tmx: Path = typer.Argument(..., help="TMX file to read."),
+    backend: str = typer.Option("llama", "--backend", help="Model the units are filed under if the file has no zh2en properties."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+) -> None:
+    """Add a TMX file's units to the translation memory (validated first; a bad file adds nothing)."""
+    if not tmx.is_file():
+        fail(f"{tmx}: no such file")
+    ctx = open_context(Settings(backend=backend, model_path=str(model_dir) if model_dir else None))
+    try:
+        with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not err.is_terminal) as progress:
+            bar = progress.add_task("reading units", total=None)
+            n = import_tmx(ctx.memory, tmx, ctx.translator.memory_context,
+                           lambda done: progress.update(bar, completed=done))
+    except TMXError as exc:
+        fail(str(exc))
+    finally:
+        ctx.close()
+    err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
+
+
+@app.command("eval")
+def eval_command(
+    src: Path = typer.Option(..., "--src", help="Chinese source, one segment per line."),
+    ref: Path = typer.Option(..., "--ref", help="English reference, line by line with --src."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N lines."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also score the same model with a plain prompt."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+    glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
+) -> None:
+    """Score the pipeline (BLEU, chrF, QA aggregates) on parallel text with references."""
+    for path in (src, ref):
+        if not path.is_file():
+            fail(f"{path}: no such file")
+    try:
+        lines, refs = read_parallel(src, ref, limit)
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(str(exc))
+    # Scored as the model answers now: nothing reused from the memory, no summaries.
+    settings = Settings(backend=backend, model_path=str(model_dir) if model_dir else None,
+                        glossaries=tuple(str(g) for g in glossaries or ()), use_memory=False, summaries=False)
+    open_context(settings).close()   # the glossary checked before the model loads
+    model = _load_backend(backend, model_dir, settings)
+    ctx = open_context(settings, backend=model)
+    try:
+        results = [evaluate_pipeline(lines, refs, ctx)]
+        if baseline:
+            results.append(evaluate_baseline(lines, refs, model))
+    finally:
+        ctx.close()
+    if as_json:
+        out.print_json(data={"src": str(src), "ref": str(ref), "lines": len(lines), "model": model.model_id,
+                             "systems": [r.as_dict() for r in results]})
+    else:
+        out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
