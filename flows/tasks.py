@@ -15,10 +15,10 @@ from prefect.cache_policies import NONE
 
 from pipeline.backends.base import TransientBackendError
 from pipeline.context import RunContext
-from pipeline.models import Article, Segment
-from pipeline.qa import percentages
-from pipeline.render import artifact_markdown, escape_html
-from pipeline.report import write_run_report
+from pipeline.document import Article, Segment
+from pipeline.checks.qa import percentages
+from pipeline.output.render import artifact_markdown, escape_html
+from pipeline.output.report import write_run_report
 from pipeline.stages import ingest_file, summarize_with_memory, write_stage
 from pipeline.summarize import SummaryResult
 

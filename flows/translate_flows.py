@@ -15,13 +15,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tasks import PrefectRunner, report_task
 from pipeline.context import RunContext, shared_context
-from pipeline.ingest import IngestError, list_sources
-from pipeline.locking import OutputLocked, output_lock
-from pipeline.manifest import Manifest
-from pipeline.models import Article
-from pipeline.runner import RunResult
+from pipeline.ingest.reader import IngestError, list_sources
+from pipeline.store.locking import OutputLocked, output_lock
+from pipeline.store.manifest import Manifest
+from pipeline.document import Article
 from pipeline.settings import Settings
-from pipeline.stages import ingest_and_segment, run_articles
+from pipeline.stages import RunResult, ingest_and_segment, run_articles
 
 
 @flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=4))

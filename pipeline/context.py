@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from pipeline.backends import LazyBackend
 from pipeline.glossary import Glossary
-from pipeline.memory import TranslationMemory
+from pipeline.store.memory import TranslationMemory
 from pipeline.settings import Settings
 from pipeline.translate import Translator
 

@@ -13,9 +13,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.backends.llama import DEFAULT_SLOTS
-from pipeline.decoding import DEFAULT_MAX_BYTES
-from pipeline.qa import QAConfig
-from pipeline.segmenting import DEFAULT_MAX_CHARS
+from pipeline.ingest.decoding import DEFAULT_MAX_BYTES
+from pipeline.checks.qa import QAConfig
+from pipeline.text.segmenting import DEFAULT_MAX_CHARS
 
 
 def _default_state_dir() -> Path:

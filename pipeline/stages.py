@@ -3,13 +3,13 @@ scheduled inbox (Prefect flows), `summarize`, `bench`, `eval` - goes through the
 
     ingest -> segment -> recall -> translate -> summarize -> check -> write
 
-- ingest: files into Articles (pipeline/ingest.py), each remembering its stretch of the source;
-- segment: blocks cut into Segments with their protected spans (pipeline/segmenting.py);
+- ingest: files into Articles (pipeline/ingest/reader.py), each remembering its stretch of the source;
+- segment: blocks cut into Segments with their protected spans (pipeline/text/segmenting.py);
 - recall: segments the translation memory holds, or with no Chinese, filled in without the model;
-- translate: the rest through the model, with checks and retries (pipeline/translate.py);
+- translate: the rest through the model, with checks and retries (pipeline/translate/);
 - summarize: an English summary from the translation (pipeline/summarize.py), via the memory;
-- check: the per-segment QA checks, flags on the segments (pipeline/qa.py);
-- write: rendered, held to the raw source (pipeline/conservation.py), written atomically.
+- check: the per-segment QA checks, flags on the segments (pipeline/checks/qa.py);
+- write: rendered, held to the raw source (pipeline/output/conservation.py), written atomically.
 
 Adding a stage is a change here. How the model stages run is the caller's choice (a `Runner`):
 in this process (`LocalRunner`), or as Prefect tasks (flows/tasks.py) so the model's slots stay
@@ -19,17 +19,36 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from pipeline.context import RunContext
-from pipeline.models import Article, Segment
-from pipeline.qa import assess_article
-from pipeline.runner import RunResult, load_articles, output_path, write_article
-from pipeline.segmenting import segment_article
-from pipeline.slugs import SlugAllocator
+from pipeline.document import Article, Segment
+from pipeline.checks.qa import assess_article
+from pipeline.ingest.reader import IngestError, read_file
+from pipeline.output.writing import output_path, write_article
+from pipeline.text.segmenting import segment_article
+from pipeline.output.slugs import SlugAllocator
 from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
+
+
+@dataclass
+class RunResult:
+    """What a run did: files written or kept, failures, flags, counts."""
+
+    written: list[Path] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
+    flagged: list[tuple[str, str]] = field(default_factory=list)   # (article, flag)
+    articles: list[Article] = field(default_factory=list)
+    article_qa: list[dict] = field(default_factory=list)  # each written article's QA figures
+    kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
+    notices: list[str] = field(default_factory=list)  # inputs left out on purpose (links outside a folder)
+    memory_hits: int = 0
+    segment_tasks: int = 0   # segments that needed a translate task (the memory had no answer)
+    model_requests: int = 0
+    seconds: float = 0.0
+
 
 
 class Runner(Protocol):
@@ -76,13 +95,18 @@ class LocalRunner:
 @dataclass
 class Finished:
     article: Article
-    qa: dict          # the article's QA figures (pipeline/qa.py)
+    qa: dict          # the article's QA figures (pipeline/checks/qa.py)
     seconds: float    # since the previous article finished
 
 
 def ingest_file(file: Path, ctx: RunContext) -> tuple[list[Article], list[tuple[str, str]]]:
-    result = RunResult()
-    return load_articles([file], result, ctx.settings.max_bytes), result.failures
+    """The file's articles; a file that cannot be read is a failure of its own, not the run's."""
+    try:
+        return read_file(file, ctx.settings.max_bytes), []
+    except IngestError as exc:
+        return [], [(str(file), str(exc))]
+    except Exception as exc:  # a bug met by one odd file must not stop the others
+        return [], [(str(file), f"{file}: cannot be read as articles ({type(exc).__name__}: {exc})")]
 
 
 def ingest_and_segment(files: list[Path], ctx: RunContext, runner: Runner,

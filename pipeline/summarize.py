@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.models import DISPLAY_MATH, HEADING, Article
-from pipeline.protect import DEFAULT_STYLE, placeholder_problems, restore
-from pipeline.prompts import clean_reply
-from pipeline.qa import QAConfig, check_repetition
-from pipeline.sentences import split_en_sentences
-from pipeline.spans import locate_restored, rewrite
-from pipeline.text import HAN
+from pipeline.document import DISPLAY_MATH, HEADING, Article
+from pipeline.text.protect import DEFAULT_STYLE, placeholder_problems, restore
+from pipeline.backends.prompts import clean_reply
+from pipeline.checks.qa import QAConfig, check_repetition
+from pipeline.text.sentences import split_en_sentences
+from pipeline.text.spans import locate_restored, rewrite
+from pipeline.text.han import HAN
 
 SUMMARY_PROMPT_VERSION = "summary-v2"
 CHUNK_CHARS = 2500   # English characters per map step: well inside a 2048-token slot

@@ -32,7 +32,7 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_articles(seeds_dir):
-    from pipeline.ingest import read_path
+    from pipeline.ingest.reader import read_path
 
     return read_path(seeds_dir)
 
@@ -41,8 +41,9 @@ def seed_articles(seeds_dir):
 def llama_backend():
     """The real packaged model, loaded once for the whole session."""
     from pipeline.backends import create_backend
+    from pipeline.settings import Settings
 
-    backend = create_backend("llama")
+    backend = create_backend("llama", prompt_state_dir=Settings().prompt_state_dir)
     yield backend
     backend.close()
 

@@ -56,7 +56,7 @@ def formula_integrity(article):
     across segments (qa.py checks each segment alone)."""
     from collections import Counter
 
-    from pipeline.checks import CheckResult
+    from pipeline.checks.result import CheckResult
 
     expected: Counter[str] = Counter()
     found: Counter[str] = Counter()

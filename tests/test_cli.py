@@ -42,7 +42,7 @@ def test_eval_rejects_unpaired_files(tmp_path):
 def test_tm_export_and_import_commands(tmp_path):
     import os
 
-    from pipeline.memory import Entry, MemoryContext, TranslationMemory
+    from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 
     state = tmp_path / "state"
     TranslationMemory(state / "memory.sqlite").put(MemoryContext("a" * 64, "g", "p"), Entry("梯度。", "Gradient."))

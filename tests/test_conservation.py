@@ -1,4 +1,4 @@
-"""Conservation from the raw source (pipeline/conservation.py): every formula, Chinese
+"""Conservation from the raw source (pipeline/output/conservation.py): every formula, Chinese
 sentence, code block and link of the source file reaches the written file, in every markdown
 container; what is lost is named, never silent. The translation here is CopyingBackend's
 (placeholders copied back), so every loss is the pipeline's own."""
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from copying_backend import CopyingBackend, context_over
-from pipeline.conservation import check_conservation, normalise_formula, output_sides
-from pipeline.ingest import read_file
-from pipeline.report import write_run_report
-from pipeline.runner import render_conserved, write_article
+from pipeline.output.conservation import check_conservation, normalise_formula, output_sides
+from pipeline.ingest.reader import read_file
+from pipeline.output.report import write_run_report
+from pipeline.output.writing import render_conserved, write_article
 from pipeline.stages import translate_article
 
 KEXUE_POST = """# 温度参数
@@ -77,7 +77,7 @@ def test_kexue_style_post_keeps_the_equation_between_paragraph_lines(tmp_path):
 
 def test_a_parser_that_loses_a_formula_is_caught_and_named(tmp_path, monkeypatch):
     """The old defect, put back: display math read one line short came out empty."""
-    import pipeline.markdown_source as markdown_source
+    import pipeline.ingest.markdown_source as markdown_source
 
     monkeypatch.setattr(markdown_source, "_display_math_source", lambda tok: "")
     path = tmp_path / "post.md"

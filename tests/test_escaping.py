@@ -9,10 +9,10 @@ from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
 from copying_backend import CopyingBackend, context_over
-from pipeline.ingest import read_file
-from pipeline.render import artifact_markdown
-from pipeline.report import write_run_report
-from pipeline.runner import write_article
+from pipeline.ingest.reader import read_file
+from pipeline.output.render import artifact_markdown
+from pipeline.output.report import write_run_report
+from pipeline.output.writing import write_article
 from pipeline.stages import translate_article
 
 HOSTILE = {

@@ -129,7 +129,7 @@ KEXUE_POST = ("# 温度参数{tag}\n\n如果进一步引入温度参数$\\tau > 
 def test_markdown_post_through_the_flow_counts_formulas_from_the_source(config, tmp_path, monkeypatch):
     import json
 
-    import pipeline.markdown_source as markdown_source
+    import pipeline.ingest.markdown_source as markdown_source
 
     post = tmp_path / "post.md"
     post.write_text(KEXUE_POST.format(tag=uuid.uuid4().hex[:6]), encoding="utf-8")

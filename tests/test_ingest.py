@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import IngestError, parse_text, read_path
-from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, LIST_ITEM, PARAGRAPH
+from pipeline.ingest.reader import IngestError, parse_text, read_path
+from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, LIST_ITEM, PARAGRAPH
 
 BOILERPLATE = ["点击阅读全文", "最近评论", "宇宙驿站", "LAMOST", "版权科学空间", "会员注册",
                "参与科学空间", "By 苏剑林", "位读者"]

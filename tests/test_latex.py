@@ -5,10 +5,10 @@ from collections import Counter
 import pytest
 from pylatexenc.latexwalker import LatexMacroNode, LatexWalker
 
-from pipeline.latex import _CONTEXT, find_latex_spans
-from pipeline.models import Span
-from pipeline.protect import STYLES, placeholder_problems, protect, restore
-from pipeline.segmenting import segment_article
+from pipeline.text.latex import _CONTEXT, find_latex_spans
+from pipeline.document import Span
+from pipeline.text.protect import STYLES, placeholder_problems, protect, restore
+from pipeline.text.segmenting import segment_article
 
 
 def kinds_and_texts(text):

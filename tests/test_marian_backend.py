@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.backends import TranslationRequest, create_backend
-from pipeline.ingest import parse_text
-from pipeline.model_store import ModelUnavailable
+from pipeline.ingest.reader import parse_text
+from pipeline.backends.model_store import ModelUnavailable
 from copying_backend import context_over, formula_integrity
 from pipeline.stages import translate_article
 
@@ -40,7 +40,7 @@ def test_marian_needs_a_real_model_folder(tmp_path):
 
 
 def test_eval_scores_pipeline_and_baseline(tiny_model_dir, seeds_dir):
-    from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
+    from pipeline.measure.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
 
     dev = seeds_dir.parent / "eval" / "dev"
     lines, refs = read_parallel(dev / "d2l-dev.zh", dev / "d2l-dev.en", limit=3)
@@ -53,7 +53,7 @@ def test_eval_scores_pipeline_and_baseline(tiny_model_dir, seeds_dir):
 
 
 def test_memory_serves_a_rerun_and_only_changed_segments_go_to_the_model(tiny_model_dir, tmp_path):
-    from pipeline.memory import TranslationMemory
+    from pipeline.store.memory import TranslationMemory
 
     text = "标题\n\n第一段有公式$x$。\n\n第二段没有公式。\n\n第三段也很短。\n"
     backend = create_backend("marian", model_path=tiny_model_dir)

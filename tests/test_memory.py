@@ -1,6 +1,6 @@
 """Translation memory keys: only the same model, glossary and prompt get a hit."""
 
-from pipeline.memory import Entry, MemoryContext, TranslationMemory
+from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 
 
 def test_hits_need_the_same_model_glossary_and_prompt(tmp_path):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pipeline.model_store import ModelUnavailable, PackagedModel, ensure_packaged_model
+from pipeline.backends.model_store import ModelUnavailable, PackagedModel, ensure_packaged_model
 
 
 @pytest.fixture()

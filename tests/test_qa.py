@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.glossary import Glossary
-from pipeline.models import Segment, Span
-from pipeline.qa import (QAConfig, assess_article, check_length_ratio, check_repetition, check_residue,
+from pipeline.document import Segment, Span
+from pipeline.checks.qa import (QAConfig, assess_article, check_length_ratio, check_repetition, check_residue,
                          check_sentence_coverage, percentages, qa_line, structural_problems)
-from pipeline.report import write_run_report
+from pipeline.output.report import write_run_report
 from test_render import translated_article
 
 CFG = QAConfig()

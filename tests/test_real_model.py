@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from copying_backend import context_over, formula_integrity
-from pipeline.ingest import parse_text
-from pipeline.qa import assess_article
+from pipeline.ingest.reader import parse_text
+from pipeline.checks.qa import assess_article
 from pipeline.settings import Settings
 from pipeline.stages import translate_article
 
@@ -59,7 +59,7 @@ def test_summary_of_a_seed_article_passes_its_checks(llama_backend, seed_article
     result = summarize_article(article, llama_backend.complete, glossary)
     assert result.text, result.flags
     assert not re.search(r"\{\s*v\d+\s*\}|\[\[\d+\]\]|<m\d+/>", result.text)  # no placeholder
-    from pipeline.text import HAN
+    from pipeline.text.han import HAN
 
     assert not HAN.search(result.text)
     assert 1 <= result.text.count(".") and len(result.text) <= 900
@@ -104,7 +104,7 @@ def test_a_new_process_restores_the_system_prompt_instead_of_computing_it(tmp_pa
 
 
 def test_bench_figures_are_consistent(llama_backend):
-    from pipeline.bench import run_bench
+    from pipeline.measure.bench import run_bench
 
     [article] = parse_text(TWO_PARAGRAPHS, Path("two.txt"))
     report = run_bench(llama_backend, [article], Settings(use_glossary=False), decode_tokens=16)

@@ -18,10 +18,10 @@ import pytest
 from copying_backend import CopyingBackend, context_over
 from pipeline.settings import Settings
 from flows.translate_flows import translate_flow
-from pipeline.ingest import list_sources, parse_text, read_file
-from pipeline.runner import write_article
+from pipeline.ingest.reader import list_sources, parse_text, read_file
+from pipeline.output.writing import write_article
 from pipeline.stages import translate_article
-from pipeline.segmenting import DEFAULT_MAX_CHARS, segment_article
+from pipeline.text.segmenting import DEFAULT_MAX_CHARS, segment_article
 
 POISON = "公式$" + "{" * 2000 + "x" + "}" * 2000 + "$结束。\n"
 
@@ -46,7 +46,7 @@ def test_deeply_nested_braces_are_text_not_a_crash(tmp_path):
 
 
 def test_one_file_that_breaks_ingest_fails_alone_and_is_not_retried_until_it_changes(config, tmp_path, monkeypatch):
-    import pipeline.ingest as ingest
+    import pipeline.ingest.reader as ingest
 
     inbox, tag = tmp_path / "inbox", uuid.uuid4().hex[:6]
     inbox.mkdir()
@@ -214,8 +214,8 @@ def test_a_stopped_run_leaves_no_server_behind(tiny_model_dir, seeds_dir, tmp_pa
 
 def test_errors_name_the_file_and_say_what_to_do(tmp_path):
     from pipeline.glossary import GlossaryError, read_terms
-    from pipeline.memory import MemoryContext, TranslationMemory
-    from pipeline.tmx import TMXError, import_tmx
+    from pipeline.store.memory import MemoryContext, TranslationMemory
+    from pipeline.store.tmx import TMXError, import_tmx
 
     gbk = tmp_path / "terms.tsv"
     gbk.write_bytes("梯度\tgradient\n".encode("gbk"))

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.atomic import atomic_output_path, write_text_atomic
-from pipeline.ingest import parse_text
-from pipeline.render import BOTH_MARK, EN_MARK, ZH_MARK, render_article
-from pipeline.segmenting import segment_article
-from pipeline.slugs import SlugAllocator, article_slug
+from pipeline.store.atomic import atomic_output_path, write_text_atomic
+from pipeline.ingest.reader import parse_text
+from pipeline.output.render import BOTH_MARK, EN_MARK, ZH_MARK, render_article
+from pipeline.text.segmenting import segment_article
+from pipeline.output.slugs import SlugAllocator, article_slug
 
 PAGE = """从梯度最大化看Attention的Scale操作
 By 苏剑林 | 2023-10-22 | 66237位读者 | 引用我们知道,Scale因子是$\\frac{1}{\\sqrt{d}}$。

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from pipeline.ingest import parse_text
-from pipeline.models import Block
-from pipeline.segmenting import segment_article, segment_block
+from pipeline.ingest.reader import parse_text
+from pipeline.document import Block
+from pipeline.text.segmenting import segment_article, segment_block
 
 
 def test_display_formulas_are_never_sent_to_the_model():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.memory import Entry, MemoryContext, TranslationMemory
-from pipeline.tmx import TMXError, export_tmx, import_tmx
+from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
+from pipeline.store.tmx import TMXError, export_tmx, import_tmx
 
 CTX = MemoryContext("c" * 64, "gv1", "pv1")
 

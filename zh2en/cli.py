@@ -22,11 +22,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from flows.server import ServerError, prefect_server, temporary_server  # noqa: E402
 from flows.translate_flows import summarize_flow, translate_flow  # noqa: E402
 from pipeline.backends import BACKENDS  # noqa: E402
-from pipeline.decoding import DEFAULT_MAX_BYTES  # noqa: E402
-from pipeline.report import aggregate  # noqa: E402
-from pipeline.runner import RunResult  # noqa: E402
-from pipeline.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
+from pipeline.ingest.decoding import DEFAULT_MAX_BYTES  # noqa: E402
+from pipeline.output.report import aggregate  # noqa: E402
+from pipeline.text.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
+from pipeline.settings import Settings
+from pipeline.stages import RunResult  # noqa: E402
 from zh2en.terminal import Terminated, end_process_group, port_free, stop_on_signals, terminate, valid_cron  # noqa: E402
 
 

@@ -17,8 +17,8 @@ import typer  # noqa: E402
 from pipeline.backends import BACKENDS  # noqa: E402
 from pipeline.context import Progress, RunContext  # noqa: E402
 from pipeline.glossary import GlossaryError  # noqa: E402
-from pipeline.memory import TranslationMemory  # noqa: E402
-from pipeline.model_store import ModelUnavailable  # noqa: E402
+from pipeline.store.memory import TranslationMemory  # noqa: E402
+from pipeline.backends.model_store import ModelUnavailable  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from zh2en.terminal import PlainConsole  # noqa: E402
 

@@ -9,11 +9,11 @@ import typer
 from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.backends import BACKENDS, create_backend
-from pipeline.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
-from pipeline.memory import TranslationMemory
-from pipeline.model_store import ModelUnavailable
+from pipeline.measure.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
+from pipeline.store.memory import TranslationMemory
+from pipeline.backends.model_store import ModelUnavailable
 from pipeline.settings import Settings
-from pipeline.tmx import TMXError, export_tmx, import_tmx
+from pipeline.store.tmx import TMXError, export_tmx, import_tmx
 from zh2en.common import app, check_backend, err, fail, memory_notice, open_context, out, sample_page
 
 
@@ -40,8 +40,8 @@ def bench(
                                      help="Also time a warm re-run and a one-paragraph file as new processes."),
 ) -> None:
     """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
-    from pipeline.bench import BenchError, format_bench, run_bench
-    from pipeline.ingest import IngestError, read_path
+    from pipeline.measure.bench import BenchError, format_bench, run_bench
+    from pipeline.ingest.reader import IngestError, read_path
 
     try:
         sizes = tuple(int(c) for c in chunks.split(",")) if chunks else ()

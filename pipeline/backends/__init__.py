@@ -11,10 +11,11 @@ from pipeline.backends.base import Backend, TranslationRequest
 def _llama(model_path: Path | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
            **options) -> Backend:
     from pipeline.backends.llama import DEFAULT_SLOTS, LlamaBackend
-    from pipeline.settings import Settings
 
-    return LlamaBackend(model_path=model_path, slots=slots or DEFAULT_SLOTS,
-                        prompt_state_dir=prompt_state_dir or Settings().prompt_state_dir, **options)
+    if prompt_state_dir is None:  # where the computed rule prompt is kept: Settings.prompt_state_dir
+        raise ValueError("the llama backend needs prompt_state_dir")
+    return LlamaBackend(model_path=model_path, slots=slots or DEFAULT_SLOTS, prompt_state_dir=prompt_state_dir,
+                        **options)
 
 
 def _marian(model_path: Path | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
@@ -38,7 +39,7 @@ def create_backend(name: str, model_path: Path | None = None, **options) -> Back
 def model_identity(name: str, model_path: Path | None = None) -> tuple[str, str]:
     """(model id, sha256) of what `create_backend` would load, without loading it: cache keys
     and front matter need it even on a run the memory serves entirely."""
-    from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256
+    from pipeline.backends.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256
 
     if name == "llama":
         if model_path is None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pipeline.backends.base import TransientBackendError, TranslationRequest
 from pipeline.backends.prompt_state import SlotStates, state_name
-from pipeline.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
-from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
+from pipeline.backends.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
+from pipeline.backends.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
 
 DEFAULT_SLOTS = 4          # measured in DESIGN.md: 4 slots on 2 threads beat 1 and 8
 CTX_PER_SLOT = 2048

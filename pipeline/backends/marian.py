@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.backends.base import NotAChatModel, TranslationRequest
-from pipeline.model_store import ModelUnavailable, cached_sha256
+from pipeline.backends.model_store import ModelUnavailable, cached_sha256
 
 REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.models import Segment, Span
-from pipeline.protect import DEFAULT_STYLE, RETRY_STYLE, protect
-from pipeline.segmenting import split_sentences
-from pipeline.spans import locate_restored, rewrite, split_at_spans, strip_restored
-from pipeline.text import HAN, HAN_RUN
+from pipeline.document import Segment, Span
+from pipeline.text.protect import DEFAULT_STYLE, RETRY_STYLE, protect
+from pipeline.text.segmenting import split_sentences
+from pipeline.text.spans import locate_restored, rewrite, split_at_spans, strip_restored
+from pipeline.text.han import HAN, HAN_RUN
 from pipeline.translate.units import ModelCall, Unit, join_english, normalise_punctuation
 
 

@@ -10,13 +10,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.backends.base import Backend
-from pipeline.memory import Entry, MemoryContext, TranslationMemory
-from pipeline.models import Segment
-from pipeline.prompts import PROMPT_VERSION
-from pipeline.protect import protect
-from pipeline.qa import QAConfig
-from pipeline.spans import strip_spans
-from pipeline.text import HAN
+from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
+from pipeline.document import Segment
+from pipeline.backends.prompts import PROMPT_VERSION
+from pipeline.text.protect import protect
+from pipeline.checks.qa import QAConfig
+from pipeline.text.spans import strip_spans
+from pipeline.text.han import HAN
 from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryAroundFormulas, RetryBySentence,
                                            RetryForGlossary, settle)
 from pipeline.translate.units import ModelCall, Unit

@@ -10,11 +10,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.backends.base import Backend, TranslationRequest
-from pipeline.models import Segment, Span
-from pipeline.protect import PlaceholderStyle, placeholder_problems, protect, restore
-from pipeline.qa import QAConfig, structural_problems
-from pipeline.spans import strip_spans
-from pipeline.text import HAN
+from pipeline.document import Segment, Span
+from pipeline.text.protect import PlaceholderStyle, placeholder_problems, protect, restore
+from pipeline.checks.qa import QAConfig, structural_problems
+from pipeline.text.spans import strip_spans
+from pipeline.text.han import HAN
 
 _FULLWIDTH = {"，": ", ", "。": ". ", "：": ": ", "；": "; ", "！": "! ", "？": "? ", "（": " (", "）": ") ",
               "“": '"', "”": '"', "‘": "'", "’": "'", "、": ", ", "《": '"', "》": '"', "【": "[", "】": "]"}

@@ -14,7 +14,7 @@ from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from pipeline.models import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
+from pipeline.document import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
 
 _PARSER = (
     MarkdownIt("commonmark")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.atomic import write_text_atomic
-from pipeline.qa import percentages
+from pipeline.store.atomic import write_text_atomic
+from pipeline.checks.qa import percentages
 
 
 def totals(article_qa: list[dict]) -> dict:

@@ -4,7 +4,7 @@ Chinese under it, then block by block the Chinese original followed by its Engli
 Every chunk of the body starts with a marker line saying whose it is - the original (`zh`),
 the translation (`en`), shown once for both (`both`: display formulas, code, tables' raw
 form) or zh2en's own words (`note`: summary, warnings) - so the file can be read back side by
-side (pipeline/conservation.py). HTML comments: invisible wherever the markdown is rendered."""
+side (pipeline/output/conservation.py). HTML comments: invisible wherever the markdown is rendered."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 
 import yaml
 
-from pipeline.checks import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
-from pipeline.latex import find_latex_spans
-from pipeline.models import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
+from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
+from pipeline.text.latex import find_latex_spans
+from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
 EN_MARK = "<!-- en -->"

@@ -1,55 +1,18 @@
-"""The steps of a run as plain functions - load inputs, finish (QA) and write an article -
-and the run's outcome. The Prefect flows in flows/ orchestrate them."""
+"""Writing an article's output safely: the bilingual file held to its raw source, its QA
+JSON beside it, never replacing a better or hand-edited file; and choosing its file name."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.atomic import write_text_atomic
-from pipeline.decoding import DEFAULT_MAX_BYTES
-from pipeline.ingest import IngestError, list_sources, read_file
-from pipeline.models import Article
-from pipeline.conservation import check_conservation
-from pipeline.qa import percentages, qa_line, segment_details
-from pipeline.render import body_sha256, render_article, split_front_matter
-from pipeline.slugs import SlugAllocator, article_slug
-
-
-@dataclass
-class RunResult:
-    written: list[Path] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
-    flagged: list[tuple[str, str]] = field(default_factory=list)   # (article, flag)
-    articles: list[Article] = field(default_factory=list)
-    article_qa: list[dict] = field(default_factory=list)  # each written article's QA figures
-    kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
-    notices: list[str] = field(default_factory=list)  # inputs left out on purpose (links outside a folder)
-    memory_hits: int = 0
-    segment_tasks: int = 0   # segments that needed a translate task (the memory had no answer)
-    model_requests: int = 0
-    seconds: float = 0.0
-
-
-def load_articles(paths: list[Path], result: RunResult, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
-    """Articles of every readable input; each unreadable one is a failure of its own."""
-    articles = []
-    for path in paths:
-        try:
-            files = list_sources(Path(path))
-        except IngestError as exc:
-            result.failures.append((str(path), str(exc)))
-            continue
-        for file in files:
-            try:
-                articles += read_file(file, max_bytes)
-            except IngestError as exc:
-                result.failures.append((str(file), str(exc)))
-            except Exception as exc:  # a bug met by one odd file must not stop the others
-                result.failures.append((str(file), f"{file}: cannot be read as articles ({type(exc).__name__}: {exc})"))
-    return articles
+from pipeline.store.atomic import write_text_atomic
+from pipeline.document import Article
+from pipeline.output.conservation import check_conservation
+from pipeline.checks.qa import percentages, qa_line, segment_details
+from pipeline.output.render import body_sha256, render_article, split_front_matter
+from pipeline.output.slugs import SlugAllocator, article_slug
 
 
 def write_article(article: Article, qa: dict, target: Path, model_id: str, model_sha256: str,
@@ -73,7 +36,7 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
 
 
 def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: str) -> str:
-    """The bilingual file, held to the raw source (pipeline/conservation.py): formulas are
+    """The bilingual file, held to the raw source (pipeline/output/conservation.py): formulas are
     counted from the source, and whatever it lost or gained is named at the top of the file,
     in its QA JSON and in the run report - the article is written, never as clean. (Failing
     the article instead would throw away every paragraph that did come through.)"""

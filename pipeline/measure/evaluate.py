@@ -11,13 +11,12 @@ from pathlib import Path
 from sacrebleu.metrics import BLEU, CHRF
 
 from pipeline.context import RunContext
-from pipeline.models import PARAGRAPH, Article, Block
-from pipeline.protect import find_protected_spans
-from pipeline.qa import pct
-from pipeline.report import aggregate
-from pipeline.runner import RunResult
-from pipeline.stages import LocalRunner, run_articles, segment_stage
-from pipeline.text import HAN
+from pipeline.document import PARAGRAPH, Article, Block
+from pipeline.text.protect import find_protected_spans
+from pipeline.checks.qa import pct
+from pipeline.output.report import aggregate
+from pipeline.stages import LocalRunner, RunResult, run_articles, segment_stage
+from pipeline.text.han import HAN
 
 
 @dataclass

@@ -18,14 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.text import HAN
+from pipeline.text.han import HAN
 from pipeline.context import RunContext
-from pipeline.models import TRANSLATED_KINDS, Article, Segment
-from pipeline.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT
-from pipeline.runner import RunResult
-from pipeline.segmenting import DEFAULT_MAX_CHARS
+from pipeline.document import TRANSLATED_KINDS, Article, Segment
+from pipeline.backends.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT
+from pipeline.text.segmenting import DEFAULT_MAX_CHARS
 from pipeline.settings import Settings
-from pipeline.stages import LocalRunner, run_articles, segment_stage
+from pipeline.stages import LocalRunner, RunResult, run_articles, segment_stage
 
 # The targets (README: "Throughput benchmark").
 TARGET_NAIVE_OVER_PIPELINE = 2.5

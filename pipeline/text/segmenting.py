@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from pipeline.checks import HTML_TAG, UNSAFE_LINK
-from pipeline.latex import find_latex_spans
-from pipeline.models import DISPLAY_MATH, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
-from pipeline.protect import find_protected_spans
-from pipeline.sentences import SEGMENT_CUT
+from pipeline.text.markup import HTML_TAG, UNSAFE_LINK
+from pipeline.text.latex import find_latex_spans
+from pipeline.document import DISPLAY_MATH, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.text.protect import find_protected_spans
+from pipeline.text.sentences import SEGMENT_CUT
 
 DEFAULT_MAX_CHARS = 160
 # Where an over-long sentence may be cut, best first: after a comma, then at a space.

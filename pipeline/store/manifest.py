@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pipeline.atomic import write_text_atomic
+from pipeline.store.atomic import write_text_atomic
 
 MANIFEST_NAME = ".zh2en-manifest.json"
 

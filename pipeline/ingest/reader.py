@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.text import HAN
-from pipeline.decoding import DEFAULT_MAX_BYTES, DecodeError, read_source
-from pipeline.latex import find_latex_spans
-from pipeline.markdown_source import parse_markdown_article
-from pipeline.models import CAPTION, DISPLAY_MATH, HEADING, PARAGRAPH, Article, Block
+from pipeline.text.han import HAN
+from pipeline.ingest.decoding import DEFAULT_MAX_BYTES, DecodeError, read_source
+from pipeline.text.latex import find_latex_spans
+from pipeline.ingest.markdown_source import parse_markdown_article
+from pipeline.document import CAPTION, DISPLAY_MATH, HEADING, PARAGRAPH, Article, Block
 
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 LISTING_DATE = re.compile(rf"^\s*(\d{{1,2}} (?:{MONTHS}))\s*$")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from pipeline.atomic import atomic_output_path
+from pipeline.store.atomic import atomic_output_path
 
 
 class ModelUnavailable(RuntimeError):

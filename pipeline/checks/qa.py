@@ -11,11 +11,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.checks import CheckResult
-from pipeline.models import Article, Segment
-from pipeline.sentences import count_en_sentences, count_zh_sentences
-from pipeline.spans import strip_restored, strip_spans
-from pipeline.text import HAN
+from pipeline.checks.result import CheckResult
+from pipeline.document import Article, Segment
+from pipeline.text.sentences import count_en_sentences, count_zh_sentences
+from pipeline.text.spans import strip_restored, strip_spans
+from pipeline.text.han import HAN
 
 
 @dataclass(frozen=True)

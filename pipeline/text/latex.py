@@ -22,8 +22,8 @@ from pylatexenc.latexwalker import (
     get_default_latex_context_db,
 )
 
-from pipeline.models import Span
-from pipeline.text import CJK_PUNCTUATION_CLASS, HAN_CLASS
+from pipeline.document import Span
+from pipeline.text.han import CJK_PUNCTUATION_CLASS, HAN_CLASS
 
 # pylatexenc does not know these macros; without specs it gives them no arguments.
 _EXTRA_MACROS = [

@@ -10,9 +10,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.latex import find_latex_spans
-from pipeline.models import Span
-from pipeline.spans import rewrite
+from pipeline.text.latex import find_latex_spans
+from pipeline.document import Span
+from pipeline.text.spans import rewrite
 
 
 @dataclass(frozen=True)

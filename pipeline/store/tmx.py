@@ -13,8 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.atomic import atomic_output_path
-from pipeline.memory import Entry, MemoryContext, TranslationMemory
+from pipeline.store.atomic import atomic_output_path
+from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 
 SRC_LANG = "zh-CN"
 TGT_LANG = "en"

@@ -21,8 +21,8 @@ TABLE = "table"          # a markdown table: kept as written (formulas too), HTM
 TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM, TABLE}
 
 
-# Span kinds. LaTeX (pipeline/latex.py): inline, display, environment, macro, escaped-dollar,
-# stray-dollar, unterminated; markdown (pipeline/protect.py): code, markup, name.
+# Span kinds. LaTeX (pipeline/text/latex.py): inline, display, environment, macro, escaped-dollar,
+# stray-dollar, unterminated; markdown (pipeline/text/protect.py): code, markup, name.
 DISPLAY_SPAN_KINDS = frozenset({"display", "environment"})
 # What segmenting cuts out as a segment of its own, never sent to the model: display formulas
 # and a display formula that never closes.
@@ -115,7 +115,7 @@ class Article:
     summary_flags: list[str] = field(default_factory=list)
     # The article's stretch of the decoded source file, verbatim, and the parts of it ingest
     # left out on purpose (start, end, reason; offsets into source_text): what the
-    # conservation check (pipeline/conservation.py) holds the output to.
+    # conservation check (pipeline/output/conservation.py) holds the output to.
     source_text: str = ""
     dropped: list[tuple[int, int, str]] = field(default_factory=list)
     conservation: list[str] = field(default_factory=list)  # what the output lost or gained

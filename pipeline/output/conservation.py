@@ -22,12 +22,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.checks import HTML_TAG
-from pipeline.latex import DISPLAY_ENVS, find_latex_spans
-from pipeline.models import Article
-from pipeline.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK
-from pipeline.sentences import PIECE_CUT
-from pipeline.text import HAN
+from pipeline.text.markup import HTML_TAG
+from pipeline.text.latex import DISPLAY_ENVS, find_latex_spans
+from pipeline.document import Article
+from pipeline.output.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK
+from pipeline.text.sentences import PIECE_CUT
+from pipeline.text.han import HAN
 
 FORMULA_KINDS = {"inline", "display", "environment", "macro"}
 SIDE_MARKS = {ZH_MARK: "zh", EN_MARK: "en", BOTH_MARK: "both", NOTE_MARK: "note"}

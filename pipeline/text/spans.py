@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from pipeline.models import Span
+from pipeline.document import Span
 
 
 def split_at_spans(text: str, spans: Sequence[Span]) -> list[str | Span]:
