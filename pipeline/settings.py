@@ -54,7 +54,3 @@ class Settings(BaseSettings):
     @property
     def prompt_state_dir(self) -> Path:
         return self.state_dir / "llama-slots"
-
-    def resources_key(self) -> "Settings":
-        """The fields that decide which model, glossary and memory a run opens."""
-        return self.model_copy(update={"max_bytes": 0, "force": False, "follow_symlinks": False})

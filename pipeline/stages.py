@@ -225,15 +225,3 @@ def write_and_record(article: Article, qa: dict, target: Path, runner: Runner, r
     else:
         result.written.append(target)
     return qa
-
-
-def translate_article(article: Article, ctx: RunContext) -> dict:
-    """One article through segment, recall, translate and check, in this process (no
-    summary, nothing written): for tests and quick use. Returns its QA figures."""
-    result = RunResult()
-    if not segment_stage(article, ctx, result):
-        raise ValueError(result.failures[0][1])
-    finished = list(run_articles([article], ctx, LocalRunner(ctx), result))
-    if result.failures:
-        raise RuntimeError(result.failures[0][1])
-    return finished[0].qa

@@ -1,7 +1,10 @@
 """A test backend that "translates" by copying the request through, each run of Chinese
 replaced by a fixed English word: every placeholder comes back exactly once, so the tests of
 ingest -> segment -> protect -> restore -> render see only the pipeline's own losses.
-It says nothing about translation quality."""
+It says nothing about translation quality.
+
+Also the tests' shared helpers: a run context over any backend, one article through the
+stages, and a whole-article formula count."""
 
 from __future__ import annotations
 
@@ -72,3 +75,17 @@ def formula_integrity(article):
     extra = [t for t in expected if found[t] > expected[t]]
     detail = "; ".join([f"missing {t!r}" for t in missing[:3]] + [f"repeated {t!r}" for t in extra[:3]])
     return CheckResult("formula_integrity", not missing and not extra, detail)
+
+
+def translate_article(article, ctx) -> dict:
+    """One article through the pipeline's stages in this process (segment, recall, translate,
+    check; no summary, nothing written). Returns its QA figures."""
+    from pipeline.stages import LocalRunner, RunResult, run_articles, segment_stage
+
+    result = RunResult()
+    if not segment_stage(article, ctx, result):
+        raise ValueError(result.failures[0][1])
+    finished = list(run_articles([article], ctx, LocalRunner(ctx), result))
+    if result.failures:
+        raise RuntimeError(result.failures[0][1])
+    return finished[0].qa

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from copying_backend import CopyingBackend, context_over
+from copying_backend import CopyingBackend, context_over, translate_article
 from pipeline.output.conservation import check_conservation, normalise_formula, output_sides
 from pipeline.ingest.reader import read_file
 from pipeline.output.report import write_run_report
 from pipeline.output.writing import render_conserved, write_article
-from pipeline.stages import translate_article
 
 KEXUE_POST = """# 温度参数
 

@@ -16,12 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEEDS
-from copying_backend import CopyingBackend, context_over
+from copying_backend import CopyingBackend, context_over, translate_article
 from pipeline.output.conservation import normalise_formula, output_sides
 from pipeline.ingest.reader import parse_text
 from pipeline.text.latex import find_latex_spans
 from pipeline.output.writing import render_conserved
-from pipeline.stages import translate_article
 
 _SENTENCE = re.compile(r"[^。！？\n]*[。！？]")
 

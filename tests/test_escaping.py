@@ -8,12 +8,11 @@ import pytest
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from copying_backend import CopyingBackend, context_over
+from copying_backend import CopyingBackend, context_over, translate_article
 from pipeline.ingest.reader import read_file
 from pipeline.output.render import artifact_markdown
 from pipeline.output.report import write_run_report
 from pipeline.output.writing import write_article
-from pipeline.stages import translate_article
 
 HOSTILE = {
     "title.txt": "标题<script>alert(1)</script>\n\n正文第一段，说明问题。\n\n正文第二段。\n",

@@ -10,8 +10,7 @@ import pytest
 from pipeline.backends import TranslationRequest, create_backend
 from pipeline.ingest.reader import parse_text
 from pipeline.backends.model_store import ModelUnavailable
-from copying_backend import context_over, formula_integrity
-from pipeline.stages import translate_article
+from copying_backend import context_over, formula_integrity, translate_article
 
 def test_loads_from_folder_and_translates_a_batch_deterministically(tiny_model_dir):
     backend = create_backend("marian", model_path=tiny_model_dir, batch_size=2)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from copying_backend import context_over, formula_integrity
+from copying_backend import context_over, formula_integrity, translate_article
 from pipeline.ingest.reader import parse_text
 from pipeline.checks.qa import assess_article
 from pipeline.settings import Settings
-from pipeline.stages import translate_article
 
 pytestmark = pytest.mark.model
 

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from copying_backend import CopyingBackend, context_over
+from copying_backend import CopyingBackend, context_over, translate_article
 from pipeline.settings import Settings
 from flows.translate_flows import translate_flow
 from pipeline.ingest.reader import list_sources, parse_text, read_file
 from pipeline.output.writing import write_article
-from pipeline.stages import translate_article
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS, segment_article
 
 POISON = "公式$" + "{" * 2000 + "x" + "}" * 2000 + "$结束。\n"
