@@ -20,7 +20,7 @@ from pipeline.store.locking import OutputLocked, output_lock
 from pipeline.store.manifest import Manifest
 from pipeline.document import Article
 from pipeline.settings import Settings
-from pipeline.stages import RunResult, ingest_and_segment, run_articles
+from pipeline.stages import SEGMENT_FAILURE, RunResult, ingest_files, run_articles
 
 
 @flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -57,7 +57,7 @@ def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_change
         files = manifest.changed(files)
     failures_before = len(result.failures)
     runner = PrefectRunner(ctx)
-    articles_by_file = ingest_and_segment(files, ctx, runner, result)
+    articles_by_file = ingest_files(files, runner, result)
     articles = [a for arts in articles_by_file.values() for a in arts]
     seconds_by_article = {done.article.label: done.seconds
                           for done in run_articles(articles, ctx, runner, result, out)}
@@ -79,17 +79,20 @@ def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_change
 
 def _record_outcomes(manifest: Manifest, files: list[Path], articles_by_file: dict[Path, list[Article]],
                      failures: list[tuple[str, str]]) -> None:
-    """Done files are recorded. A file that is bad input (it cannot be read or segmented) is
-    recorded as failed with its reason, so an unchanged bad file is not retried every run; a
-    file one of whose articles failed later (e.g. the model) is left to be tried again."""
+    """Done files are recorded. A file that is bad input (it cannot be read, or none of its
+    articles can be segmented) is recorded as failed with its reason, so an unchanged bad file
+    is not retried every run; a file one of whose articles failed later (e.g. the model) is
+    left to be tried again."""
     reasons = dict(failures)
     for file in files:
         articles = articles_by_file.get(file, [])
+        unsegmentable = [reasons[a.label] for a in articles if reasons.get(a.label, "").startswith(SEGMENT_FAILURE)]
         if str(file) in reasons:
             manifest.record_failure(file, reasons[str(file)])
         elif not articles:
-            manifest.record_failure(file, next((reasons[a] for a in reasons if a.startswith(f"{file.name}#")),
-                                               "no article could be segmented"))
+            manifest.record_failure(file, "no article could be read")
+        elif len(unsegmentable) == len(articles):
+            manifest.record_failure(file, unsegmentable[0])
         elif not any(a.label in reasons for a in articles):
             manifest.record(file)
 
@@ -102,7 +105,7 @@ def summarize_flow(paths: list[str], settings: Optional[Settings] = None,
     result = RunResult()
     files = _input_files(paths, result)
     runner = PrefectRunner(ctx)
-    articles = [a for arts in ingest_and_segment(files, ctx, runner, result).values() for a in arts]
+    articles = [a for arts in ingest_files(files, runner, result).values() for a in arts]
     done = [finished.article for finished in run_articles(articles, ctx, runner, result)]
     return done, result.failures
 

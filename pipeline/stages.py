@@ -109,53 +109,29 @@ def ingest_file(file: Path, ctx: RunContext) -> tuple[list[Article], list[tuple[
         return [], [(str(file), f"{file}: cannot be read as articles ({type(exc).__name__}: {exc})")]
 
 
-def ingest_and_segment(files: list[Path], ctx: RunContext, runner: Runner,
-                       result: RunResult) -> dict[Path, list[Article]]:
-    """ingest, segment: each file's articles that could be cut into segments."""
+def ingest_files(files: list[Path], runner: Runner, result: RunResult) -> dict[Path, list[Article]]:
+    """ingest: each readable file's articles."""
     by_file: dict[Path, list[Article]] = {}
     for file in files:
         articles, failures = runner.ingest(file)
         result.failures += failures
-        articles = [a for a in articles if segment_stage(a, ctx, result)]
         if articles:
             by_file[file] = articles
     return by_file
 
 
-def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
-    """An article that cannot be segmented is its input's failure alone."""
-    try:
-        segment_article(article, ctx.settings.max_chars)
-    except Exception as exc:
-        result.failures.append((article.label, f"cannot be segmented: {type(exc).__name__}: {exc}"))
-        return False
-    return True
-
-
 def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, result: RunResult,
                  out: Path | None = None) -> Iterator[Finished]:
-    """recall, translate, summarize, check, write (into `out`, if given) the segmented
-    `articles`. Every segment the memory cannot answer is handed to the runner at once; then
-    each article, in order, is finished as soon as its segments are back - a killed run keeps
-    the files already written."""
-    waiting: dict[int, list] = {id(a): [] for a in articles}
-    for article in articles:
-        for block in article.all_blocks:
-            for i, seg in enumerate(block.segments):
-                if seg.translate and not ctx.translator.settle_without_model(seg):   # recall
-                    waiting[id(article)].append((block, i, runner.translate(seg)))
-                    result.segment_tasks += 1
+    """The stages after ingest, in order: segment, recall, translate, summarize, check, write
+    (into `out`, if given). Every segment the memory cannot answer is handed to the runner at
+    once; then each article, in order, is finished as soon as its segments are back - a killed
+    run keeps the files already written."""
+    articles = [a for a in articles if segment_stage(a, ctx, result)]
+    waiting = {id(a): recall_and_submit(a, ctx, runner, result) for a in articles}
     slugs, last = SlugAllocator(), time.perf_counter()
     for n, article in enumerate(articles, 1):
-        try:
-            for block, i, wait in waiting[id(article)]:
-                block.segments[i] = wait()
-        except Exception as exc:
-            result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+        if not collect_translations(article, waiting[id(article)], result):
             continue
-        # Counted on the segments: a task in another process (Dask) spends its requests there.
-        result.memory_hits += sum(seg.from_memory for seg in article.segments)
-        result.model_requests += sum(seg.requests for seg in article.segments)
         if ctx.settings.summarizes:
             summarize_stage(article, runner, result)
         qa = assess_article(article, ctx.glossary, ctx.settings.qa)   # check
@@ -165,6 +141,46 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
         ctx.report_progress(n, len(articles))
         yield Finished(article, qa, now - last)
         last = now
+
+
+SEGMENT_FAILURE = "cannot be segmented"
+
+
+def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
+    """An article that cannot be segmented is its input's failure alone."""
+    try:
+        segment_article(article, ctx.settings.max_chars)
+    except Exception as exc:
+        result.failures.append((article.label, f"{SEGMENT_FAILURE}: {type(exc).__name__}: {exc}"))
+        return False
+    return True
+
+
+def recall_and_submit(article: Article, ctx: RunContext, runner: Runner, result: RunResult) -> list:
+    """recall: segments the memory holds (or with no Chinese) are settled here; the others are
+    handed to the runner. Returns (block, index, wait) for each handed over."""
+    waiting = []
+    for block in article.all_blocks:
+        for i, seg in enumerate(block.segments):
+            if seg.translate and not ctx.translator.settle_without_model(seg):
+                waiting.append((block, i, runner.translate(seg)))
+                result.segment_tasks += 1
+    return waiting
+
+
+def collect_translations(article: Article, waiting: list, result: RunResult) -> bool:
+    """translate: the article's segments back in its blocks (a runner may return copies);
+    False, with the failure recorded, if one failed for good."""
+    try:
+        for block, i, wait in waiting:
+            block.segments[i] = wait()
+    except Exception as exc:
+        result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+        return False
+    # Counted on the segments: a task in another process (Dask) spends its requests there.
+    result.memory_hits += sum(seg.from_memory for seg in article.segments)
+    result.model_requests += sum(seg.requests for seg in article.segments)
+    return True
 
 
 def summarize_stage(article: Article, runner: Runner, result: RunResult) -> None:

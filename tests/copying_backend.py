@@ -80,11 +80,9 @@ def formula_integrity(article):
 def translate_article(article, ctx) -> dict:
     """One article through the pipeline's stages in this process (segment, recall, translate,
     check; no summary, nothing written). Returns its QA figures."""
-    from pipeline.stages import LocalRunner, RunResult, run_articles, segment_stage
+    from pipeline.stages import LocalRunner, RunResult, run_articles
 
     result = RunResult()
-    if not segment_stage(article, ctx, result):
-        raise ValueError(result.failures[0][1])
     finished = list(run_articles([article], ctx, LocalRunner(ctx), result))
     if result.failures:
         raise RuntimeError(result.failures[0][1])

@@ -68,7 +68,7 @@ def test_inbox_mode_translates_only_new_or_changed_files(config, tmp_path):
     inbox, tag = articles_dir(tmp_path / "in")
     out = tmp_path / "out"
     assert len(translate_flow([str(inbox)], str(out), config, only_changed=True).written) == 2
-    assert translate_flow([str(inbox)], str(out), config, only_changed=True).summaries == []
+    assert translate_flow([str(inbox)], str(out), config, only_changed=True).article_qa == []
     (inbox / "new.txt").write_text(f"新文{tag}\n\n新的段落{tag}。\n", encoding="utf-8")
     (inbox / "a1.txt").unlink()  # a removed input leaves its output alone
     third = translate_flow([str(inbox)], str(out), config, only_changed=True)

@@ -2,11 +2,10 @@
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from pipeline.ingest.reader import IngestError, parse_text, read_path
+from pipeline.ingest.reader import IngestError, read_path
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, LIST_ITEM, PARAGRAPH
 
 BOILERPLATE = ["点击阅读全文", "最近评论", "宇宙驿站", "LAMOST", "版权科学空间", "会员注册",

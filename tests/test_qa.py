@@ -1,12 +1,10 @@
 """QA checks (each can fail), the per-article summary and the run report."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from pipeline.glossary import Glossary
-from pipeline.document import Segment, Span
 from pipeline.checks.qa import (QAConfig, assess_article, check_length_ratio, check_repetition, check_residue,
                          check_sentence_coverage, percentages, qa_line, structural_problems)
 from pipeline.output.report import write_run_report

@@ -24,7 +24,7 @@ from pipeline.document import TRANSLATED_KINDS, Article, Segment
 from pipeline.backends.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS
 from pipeline.settings import Settings
-from pipeline.stages import LocalRunner, RunResult, run_articles, segment_stage
+from pipeline.stages import LocalRunner, RunResult, run_articles
 
 # The issue's targets (README: "Throughput benchmark").
 TARGET_NAIVE_OVER_PIPELINE = 2.5
@@ -66,7 +66,6 @@ def run_pipeline(ctx: RunContext, articles: list[Article]) -> tuple[Tally, list[
     recall, translate, check; no summary, nothing written): what it cost, and the segments."""
     fresh = [copy.deepcopy(a) for a in articles]
     result = RunResult()
-    fresh = [a for a in fresh if segment_stage(a, ctx, result)]
     tally = counted(ctx.backend, lambda: list(run_articles(fresh, ctx, LocalRunner(ctx), result)))
     if result.failures:
         raise BenchError("; ".join(f"{label}: {reason}" for label, reason in result.failures[:3]))

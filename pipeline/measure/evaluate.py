@@ -15,7 +15,7 @@ from pipeline.document import PARAGRAPH, Article, Block
 from pipeline.text.protect import find_protected_spans
 from pipeline.checks.qa import pct
 from pipeline.output.report import aggregate
-from pipeline.stages import LocalRunner, RunResult, run_articles, segment_stage
+from pipeline.stages import LocalRunner, RunResult, run_articles
 from pipeline.text.han import HAN
 
 
@@ -62,9 +62,6 @@ def evaluate_pipeline(lines: list[str], refs: list[str], ctx: RunContext) -> Sys
     articles = [Article(title=None, date=None, author=None, source=Path("eval"), index=i,
                         blocks=[Block(PARAGRAPH, line.strip())]) for i, line in enumerate(lines, 1)]
     result = RunResult()
-    for article in articles:
-        if not segment_stage(article, ctx, result):
-            raise ValueError(result.failures[-1][1])
     finished = list(run_articles(articles, ctx, LocalRunner(ctx), result))
     if result.failures:
         raise RuntimeError(result.failures[0][1])

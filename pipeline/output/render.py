@@ -9,13 +9,13 @@ side (pipeline/output/conservation.py). HTML comments: invisible wherever the ma
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timezone
 
 import yaml
 
 from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
 from pipeline.text.latex import find_latex_spans
+from pipeline.text.spans import locate_restored, rewrite
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
@@ -129,19 +129,9 @@ def escape_html(text: str, spans=()) -> str:
     text and cannot run where the markdown is rendered. Formulas and inline code stay
     byte-identical - unless they hold what a renderer would take for an HTML tag (then they
     are not LaTeX, are escaped too, and segmenting has flagged them)."""
-    keep = sorted({s.text for s in spans if "<" in s.text and s.kind != "markup" and not HTML_TAG.search(s.text)},
-                  key=len, reverse=True)
+    keep = [s for s in spans if "<" in s.text and s.kind != "markup" and not HTML_TAG.search(s.text)]
     text = UNSAFE_LINK.sub(r"]\\(\1", CONTROL_CHARS.sub("", text))
-    if not keep:
-        return text.replace("<", "&lt;")
-    pattern = re.compile("|".join(re.escape(k) for k in keep))
-    out, pos = [], 0
-    for m in pattern.finditer(text):
-        out.append(text[pos:m.start()].replace("<", "&lt;"))
-        out.append(m.group())
-        pos = m.end()
-    out.append(text[pos:].replace("<", "&lt;"))
-    return "".join(out)
+    return rewrite(text, locate_restored(text, keep), prose=lambda prose: prose.replace("<", "&lt;"))
 
 
 def _escaped(value):
