@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.backends.llama import DEFAULT_SLOTS
 from pipeline.ingest.decoding import DEFAULT_MAX_BYTES
+from pipeline.checks.meaning import MeaningConfig
 from pipeline.checks.qa import QAConfig
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS
 
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
     summaries: bool = True       # needs a chat model: the llama backend
     follow_symlinks: bool = False  # read links in an input folder that lead outside it
     qa: QAConfig = QAConfig()
+    meaning: MeaningConfig = MeaningConfig()
 
     @property
     def summarizes(self) -> bool:

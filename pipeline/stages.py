@@ -134,7 +134,7 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
             continue
         if ctx.settings.summarizes:
             summarize_stage(article, runner, result)
-        qa = assess_article(article, ctx.glossary, ctx.settings.qa)   # check
+        qa = assess_article(article, ctx.glossary, ctx.settings.qa, ctx.settings.meaning)   # check
         if out is not None:
             qa = write_and_record(article, qa, output_path(out, article, slugs), runner, result)
         now = time.perf_counter()

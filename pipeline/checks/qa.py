@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from pipeline.checks.meaning import MEANING_CHECKS, READER_WORDS, MeaningConfig
 from pipeline.checks.result import CheckResult
 from pipeline.document import Article, Segment
 from pipeline.text.sentences import count_en_sentences, count_zh_sentences
@@ -93,15 +94,28 @@ def structural_problems(zh: str, en: str, config: QAConfig) -> list[str]:
     return [f"{r.name}: {r.detail}" for r in results if not r.ok]
 
 
-def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig()) -> list[CheckResult]:
+def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig(),
+                   meaning: MeaningConfig = MeaningConfig()) -> list[CheckResult]:
+    """The structural checks, then the meaning checks (pipeline/checks/meaning.py)."""
     zh = strip_spans(seg.source, seg.spans)
     en = strip_restored(seg.translation or "", seg.spans)
     return [check_formulas(seg), check_glossary(seg, glossary), check_residue(zh, en),
             check_length_ratio(zh, en, config), check_sentence_coverage(zh, en),
-            check_repetition(en, config), check_not_empty(zh, en)]
+            check_repetition(en, config), check_not_empty(zh, en)] + [check(zh, en, meaning) for check in MEANING_CHECKS]
 
 
-def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig()) -> dict:
+def flag_text(seg: Segment, result: CheckResult) -> str:
+    """How a failed check reads in the file: a meaning check names the sentence and the
+    problem in words a reader understands; the others keep their check name."""
+    if result.name in READER_WORDS:
+        opening = " ".join(seg.source.split())
+        opening = opening if len(opening) <= 24 else opening[:24] + "…"
+        return f"“{opening}”: {READER_WORDS[result.name]}" + (f" ({result.detail})" if result.detail else "")
+    return f"{result.name}: {result.detail}" if result.detail else result.name
+
+
+def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(),
+                   meaning: MeaningConfig = MeaningConfig()) -> dict:
     """Run every check on every translated segment, flag the failures on the segment (so the
     bilingual file marks them) and return the article's QA figures: integer counts, which a
     run sums; percentages are made only where they are shown (`percentages`)."""
@@ -110,11 +124,11 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
     for seg in article.segments:
         if not seg.translate:
             continue
-        seg.qa = assess_segment(seg, glossary, config)
+        seg.qa = assess_segment(seg, glossary, config, meaning)
         for result in seg.qa:
             if not result.ok:
                 failed_checks[result.name] += 1
-                flag = f"{result.name}: {result.detail}" if result.detail else result.name
+                flag = flag_text(seg, result)
                 if flag not in seg.flags:
                     seg.flags.append(flag)
         english = seg.translation or ""

@@ -1,6 +1,7 @@
 """The translator's strategies, each a small named unit: the first pass, then for the segments
 whose answer was rejected a retry sentence by sentence and, last, the prose between the
-formulas fragment by fragment; after that a glossary retry and a repair of left-over Chinese.
+formulas fragment by fragment; after that a glossary retry, a repair of left-over Chinese and a
+retry for a failed meaning check.
 Each takes the segments' `Job`s and a `ModelCall`, and only touches what it is for."""
 
 from __future__ import annotations
@@ -8,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.checks.meaning import MeaningConfig, meaning_problems
 from pipeline.document import Segment, Span
 from pipeline.text.protect import DEFAULT_STYLE, RETRY_STYLE, protect
 from pipeline.text.segmenting import split_sentences
-from pipeline.text.spans import locate_restored, rewrite, split_at_spans, strip_restored
+from pipeline.text.spans import locate_restored, rewrite, split_at_spans, strip_restored, strip_spans
 from pipeline.text.han import HAN, HAN_RUN
 from pipeline.translate.units import ModelCall, Unit, join_english, normalise_punctuation
 
@@ -112,6 +114,59 @@ class RetryForGlossary:
             if not unit.problems and len(still) < len(missing):
                 seg.translation, seg.attempts = unit.english, seg.attempts + 1
                 seg.notes.append(f"retried for glossary terms: {', '.join(zh for zh, _ in missing)}")
+
+
+class RetryForMeaning:
+    """One retry for a segment whose answer fails a meaning check (a lost negation, a changed
+    number, a dropped name...), naming the problem; accepted only if the new answer passes
+    every check and misses no glossary term the old one had."""
+
+    name = "retry: meaning"
+
+    def __init__(self, config: MeaningConfig):
+        self.config = config
+
+    def run(self, segments: list[Segment], call: ModelCall) -> None:
+        todo = []
+        for seg in segments:
+            if seg.flags or not seg.translation:   # a segment given up on gets no further retries
+                continue
+            problems = meaning_problems(strip_spans(seg.source, seg.spans),
+                                        strip_restored(seg.translation, seg.spans), self.config)
+            if problems:
+                todo.append((seg, problems))
+        retries = [Unit(seg.source, seg.spans, seg, problems=[_ASK[p.name](p.detail) for p in problems])
+                   for seg, problems in todo]
+        call(retries, DEFAULT_STYLE, strict=True, stage=self.name)
+        for (seg, problems), unit in zip(todo, retries):
+            names = ", ".join(p.name for p in problems)
+            if not unit.problems and self._better(seg, unit.english or "", call):
+                seg.translation, seg.attempts = unit.english, seg.attempts + 1
+                seg.notes.append(f"retried for meaning ({names}): accepted")
+            else:
+                seg.notes.append(f"retried for meaning ({names}): not accepted, the first answer kept")
+
+    def _better(self, seg: Segment, english: str, call: ModelCall) -> bool:
+        if meaning_problems(strip_spans(seg.source, seg.spans), strip_restored(english, seg.spans), self.config):
+            return False
+        glossary = call.glossary
+        return glossary is None or len(glossary.missing(seg.terms, english)) <= len(
+            glossary.missing(seg.terms, seg.translation or ""))
+
+
+# What the model is told when its answer failed a meaning check.
+_ASK = {
+    "negation": lambda d: f"the negations do not match the Chinese ({d}); translate every negation (不, 没, 未, 无, 非) "
+                          f"and add none",
+    "numbers": lambda d: f"a number is wrong ({d}); give every number exactly as the Chinese states it",
+    "latin_tokens": lambda d: f"these names were left out: {d}; keep every name and abbreviation as written",
+    "author_glosses": lambda d: f"use the author's own English term: {d}",
+    "sentence_kinds": lambda d: f"keep each question a question and each exclamation an exclamation ({d})",
+    "titles": lambda d: f"keep each title in 《》 as a quoted title ({d})",
+    "sentence_alignment": lambda d: f"a sentence was left out ({d}); translate every sentence",
+    "name_order": lambda d: f"these names are in the wrong order: {d}; keep who does what as in the Chinese",
+    "meta_text": lambda d: "output only the translation, with no words about the task or the rules",
+}
 
 
 class RepairResidue:

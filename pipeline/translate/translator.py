@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.backends.base import Backend
+from pipeline.checks.meaning import MeaningConfig
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 from pipeline.document import Segment
 from pipeline.backends.prompts import PROMPT_VERSION
@@ -18,11 +19,11 @@ from pipeline.checks.qa import QAConfig
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
 from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryAroundFormulas, RetryBySentence,
-                                           RetryForGlossary, settle)
+                                           RetryForGlossary, RetryForMeaning, settle)
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v2"  # v2: code markup the model invents is dropped
+TRANSLATOR_VERSION = "retry-v3"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -30,11 +31,12 @@ ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
 
 class Translator:
     def __init__(self, backend: Backend, glossary=None, qa: QAConfig = QAConfig(),
-                 memory: TranslationMemory | None = None):
+                 memory: TranslationMemory | None = None, meaning: MeaningConfig = MeaningConfig()):
         self.backend, self.glossary, self.qa, self.memory = backend, glossary, qa, memory
         self.memory_context = MemoryContext(
             backend.model_sha256, glossary.version if glossary else "no-glossary",
-            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}")
+            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}/{meaning}")
+        self.meaning = meaning
         self.call = ModelCall(backend, glossary, qa)
         self._count_lock = threading.Lock()
         self.memory_hits = 0   # this translator's, for the bench; a run counts on its segments
@@ -96,3 +98,4 @@ class Translator:
         if self.glossary:
             RetryForGlossary().run(segments, self.call)
         RepairResidue().run(segments, self.call)
+        RetryForMeaning(self.meaning).run(segments, self.call)

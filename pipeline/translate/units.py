@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pipeline.backends.base import Backend, TranslationRequest
 from pipeline.document import Segment, Span
 from pipeline.text.protect import PlaceholderStyle, placeholder_problems, protect, restore
+from pipeline.checks.meaning import meta_text
 from pipeline.checks.qa import QAConfig, structural_problems
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
@@ -70,6 +71,9 @@ class ModelCall:
         if residue:
             problems.append(f"Chinese left in the English: {''.join(dict.fromkeys(residue))[:20]}")
         problems += structural_problems(strip_spans(u.source, u.spans), english, self.qa)
+        talk = meta_text(english) if not meta_text(u.source) else None
+        if talk:   # the model spoke about its task (e.g. echoed the retry instruction)
+            problems.append(f"words about the task, not a translation: {talk}")
         u.problems = problems
         u.english = restore(reply, u.spans, style)
 
