@@ -57,6 +57,21 @@ class Span:
         return replace(self, start=self.start + offset, end=self.end + offset)
 
 
+@dataclass(frozen=True)
+class Confidence:
+    """How sure the model was of an answer: the mean and the lowest probability it gave the
+    tokens it generated (cf. BoostedProb, EMNLP 2025)."""
+
+    mean: float
+    minimum: float
+
+    @classmethod
+    def of(cls, probabilities: list[float]) -> "Confidence | None":
+        if not probabilities:
+            return None
+        return cls(round(sum(probabilities) / len(probabilities), 4), round(min(probabilities), 4))
+
+
 @dataclass
 class Segment:
     """The unit sent to the model: part of one block, within the token budget."""
@@ -72,6 +87,7 @@ class Segment:
     qa: list = field(default_factory=list)   # CheckResults of the finished translation
     from_memory: bool = False                # served by the translation memory, no model call
     requests: int = 0                        # model requests spent on it (the run's count)
+    confidence: Confidence | None = None     # of the answer kept, where the model can say
 
     @property
     def output(self) -> str:

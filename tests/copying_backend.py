@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.backends.base import NotAChatModel, TranslationRequest
+from pipeline.backends.base import NotAChatModel, Reply, TranslationRequest
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _WORDS = ["the", "gradient", "norm", "model", "layer", "weight", "loss", "value", "matrix", "sum",
@@ -26,9 +26,9 @@ class CopyingBackend:
     def __init__(self):
         self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0
 
-    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+    def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
         self.requests += len(batch)
-        return [self._english(r.text) for r in batch]
+        return [Reply(self._english(r.text)) for r in batch]
 
     def translate_plain(self, texts: list[str]) -> list[str]:
         return [self._english(t) for t in texts]

@@ -166,7 +166,7 @@ def leak_meta_text(zh: str, en: str, rng: random.Random) -> str | None:
 
 # Up to this many differently damaged copies of one pair (the dev sets have fewer pairs with
 # a number, two sentences or two names than the 150 a type needs).
-VARIANTS = {"number": 3, "dropped_sentence": 2, "dropped_latin_token": 2, "swapped_roles": 3}
+VARIANTS = {"number": 3, "dropped_sentence": 2, "dropped_latin_token": 6, "swapped_roles": 3}
 
 INJECTORS = {"negation": flip_negation, "number": change_number, "dropped_sentence": drop_sentence,
              "dropped_latin_token": drop_latin_token, "wrong_term": wrong_term, "swapped_roles": swap_roles,

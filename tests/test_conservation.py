@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from copying_backend import CopyingBackend, context_over, translate_article
+from pipeline.backends.base import Reply
 from pipeline.output.conservation import check_conservation, normalise_formula, output_sides
 from pipeline.ingest.reader import read_file
 from pipeline.output.report import write_run_report
@@ -149,7 +150,7 @@ class FencingBackend(CopyingBackend):
     ```plaintext fence, a title in backticks."""
 
     def translate(self, batch):
-        return [f"```plaintext\n{reply}\n```" if i % 2 else f"see `A Title` {reply}"
+        return [Reply(f"```plaintext\n{reply.text}\n```" if i % 2 else f"see `A Title` {reply.text}")
                 for i, reply in enumerate(super().translate(batch))]
 
 

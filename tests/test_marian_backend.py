@@ -16,7 +16,7 @@ def test_loads_from_folder_and_translates_a_batch_deterministically(tiny_model_d
     backend = create_backend("marian", model_path=tiny_model_dir, batch_size=2)
     batch = [TranslationRequest(text=t) for t in ["梯度下降{v1}", "注意力机制", "扩散模型的采样"]]
     first = backend.translate(batch)
-    assert len(first) == 3 and all(isinstance(t, str) for t in first)
+    assert len(first) == 3 and all(isinstance(r.text, str) and r.confidence is None for r in first)
     assert backend.translate(batch) == first  # greedy decoding: same input, same output
     assert len(backend.model_sha256) == 64 and backend.model_id == f"marian:{tiny_model_dir.name}"
 

@@ -8,6 +8,7 @@ import pytest
 
 from copying_backend import CopyingBackend, context_over, translate_article
 from meaning_set import CATCHES, SET_FILE, build_set, load_set, measure
+from pipeline.backends.base import Reply
 from pipeline.checks.meaning import (check_author_glosses, check_latin_tokens, check_meta_text, check_name_order,
                                      check_negation, check_numbers, check_questions, check_titles)
 from pipeline.ingest.reader import parse_text
@@ -16,7 +17,7 @@ from pipeline.ingest.reader import parse_text
 @pytest.mark.parametrize("check, zh, wrong, right", [
     (check_negation, "还跟初始化有关。", "It is not related to initialization.", "It also depends on initialization."),
     (check_negation, "不知道还有没有读者对这个系列有印象?", "Do you still remember readers who have an impression of it?",
-     "I do not know whether any reader still remembers this series, or not?"),
+     "I do not know whether any reader still remembers this series?"),
     (check_numbers, "数百亿参数的模型。", "A model with billions of parameters.", "A model with tens of billions of parameters."),
     (check_numbers, "误差降低到千分之一。", "The error drops to one percent.", "The error drops to 0.001."),
     (check_numbers, "一个7B大小的模型所拥有的70亿参数。", "A 7B model has 70 billion parameters.",
@@ -77,7 +78,7 @@ class ForgetfulBackend(CopyingBackend):
 
     def translate(self, batch):
         self.asked += [r.notes for r in batch]
-        return ["The gradient is not large. " + ("It does not move." if self.fixed and r.strict else "It moves.")
+        return [Reply("The gradient is not large. " + ("It does not move." if self.fixed and r.strict else "It moves."))
                 for r in batch]
 
 
@@ -102,7 +103,7 @@ class EchoingBackend(CopyingBackend):
     """Echoes the retry instruction on its first answer, as the packaged model once did."""
 
     def translate(self, batch):
-        return ["The previous answer was rejected: it broke the rules. " + e if not r.strict else e
+        return [Reply("The previous answer was rejected: it broke the rules. " + e.text) if not r.strict else e
                 for r, e in zip(batch, super().translate(batch))]
 
 
@@ -111,3 +112,43 @@ def test_words_about_the_task_are_never_shipped(tmp_path):
     translate_article(article, context_over(EchoingBackend()))
     [seg] = article.segments
     assert "rejected" not in seg.translation and "words about the task" in json.dumps(seg.notes)
+
+
+class SureBackend(CopyingBackend):
+    """Reports a confidence with each answer, as the llama backend does from its logprobs."""
+
+    def translate(self, batch):
+        from pipeline.document import Confidence
+
+        return [Reply(r.text, Confidence.of([0.9, 0.5, 0.99])) for r in super().translate(batch)]
+
+
+def test_each_segment_keeps_its_answers_confidence_through_the_memory_into_qa_json(tmp_path):
+    from pipeline.checks.qa import segment_details
+
+    text = "梯度很大。\n\n损失很小。\n"
+    [first] = parse_text(text, __import__("pathlib").Path("a.txt"))
+    translate_article(first, context_over(SureBackend(), use_memory=True, state_dir=tmp_path))
+    details = segment_details(first)
+    assert details and all(d["confidence"] == {"mean": 0.7967, "min": 0.5} for d in details)
+    [again] = parse_text(text, __import__("pathlib").Path("a.txt"))   # from the memory: the same figures
+    translate_article(again, context_over(SureBackend(), use_memory=True, state_dir=tmp_path))
+    assert all(s.from_memory for s in again.segments) and segment_details(again) == details
+
+
+class StubbornBackend(CopyingBackend):
+    """Never translates: every answer, retries included, talks about the task."""
+
+    def translate(self, batch):
+        return [Reply("Note: the term is not provided in the given text, so I have assumed it. " + e.text)
+                for e in super().translate(batch)]
+
+
+def test_an_answer_that_never_stops_talking_about_the_task_leaves_the_original_sentence_flagged():
+    from pipeline.translate.strategies import NOT_TRANSLATED
+
+    [article] = parse_text("设$x$为输入。\n", __import__("pathlib").Path("a.txt"))
+    translate_article(article, context_over(StubbornBackend()))
+    [seg] = article.segments
+    assert NOT_TRANSLATED in seg.flags
+    assert "Note:" not in seg.translation and "设$x$为输入" in seg.translation   # the formula kept, byte-identical

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from pipeline.backends.base import Backend, TranslationRequest
+from pipeline.backends.base import Backend, Reply, TranslationRequest
 
 
 def _llama(model_path: Path | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
@@ -77,7 +77,7 @@ class LazyBackend:
                 self._backend = create_backend(self.name, self.model_path, **self.options)
             return self._backend
 
-    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+    def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
         return self._get().translate(batch)
 
     def translate_plain(self, texts: list[str]) -> list[str]:

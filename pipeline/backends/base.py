@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pipeline.document import Confidence
+
 
 @dataclass(frozen=True)
 class TranslationRequest:
@@ -13,6 +15,12 @@ class TranslationRequest:
     terms: tuple[tuple[str, str], ...] = ()  # (zh, en) glossary terms found in `text`
     strict: bool = False               # a retry: restate the rules more firmly
     notes: tuple[str, ...] = field(default_factory=tuple)  # what went wrong last time
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    confidence: Confidence | None = None   # None: the backend cannot say (MarianMT here)
 
 
 class TransientBackendError(RuntimeError):
@@ -37,8 +45,8 @@ class Backend(Protocol):
     tokens_computed: int
     tokens_out: int
 
-    def translate(self, batch: list[TranslationRequest]) -> list[str]:
-        """English for each request, in order."""
+    def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
+        """English for each request, in order, with the model's confidence where it has one."""
         ...
 
     def translate_plain(self, texts: list[str]) -> list[str]:

@@ -6,12 +6,14 @@ threads so llama.cpp can decode them together (xllamacpp releases the GIL while 
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline.backends.base import TransientBackendError, TranslationRequest
+from pipeline.backends.base import Reply, TransientBackendError, TranslationRequest
+from pipeline.document import Confidence
 from pipeline.backends.prompt_state import SlotStates, state_name
 from pipeline.backends.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
 from pipeline.backends.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
@@ -79,6 +81,12 @@ class LlamaBackend:
 
     def complete(self, system: str, user: str, max_tokens: int | None = None, ignore_eos: bool = False,
                  slot: int | None = None) -> str:
+        return self._chat(system, user, max_tokens, ignore_eos, slot)["content"]
+
+    def _chat(self, system: str, user: str, max_tokens: int | None = None, ignore_eos: bool = False,
+              slot: int | None = None, logprobs: bool = False) -> dict:
+        """The model's answer ("content") and, with `logprobs`, each generated token's
+        probability ("probabilities")."""
         request = {
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "temperature": 0.0,
@@ -90,6 +98,8 @@ class LlamaBackend:
         }
         if slot is not None:
             request["id_slot"] = slot
+        if logprobs:
+            request["logprobs"] = True
         reply = self._server.handle_chat_completions(request)
         if not isinstance(reply, dict) or "choices" not in reply:
             raise TransientBackendError(f"llama.cpp returned no completion: {str(reply)[:200]}")
@@ -100,11 +110,15 @@ class LlamaBackend:
             self.tokens_computed += timings.get("prompt_n", usage.get("prompt_tokens", 0))
             self.tokens_out += usage.get("completion_tokens", 0)
             self.last_timings = timings
-        return reply["choices"][0]["message"]["content"] or ""
+        choice = reply["choices"][0]
+        tokens = (choice.get("logprobs") or {}).get("content") or []
+        return {"content": choice["message"]["content"] or "",
+                "probabilities": [math.exp(t["logprob"]) for t in tokens if "logprob" in t]}
 
-    def translate(self, batch: list[TranslationRequest]) -> list[str]:
-        def one(req: TranslationRequest) -> str:
-            return clean_reply(self.complete(SYSTEM_PROMPT, user_message(req)))
+    def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
+        def one(req: TranslationRequest) -> Reply:
+            answer = self._chat(SYSTEM_PROMPT, user_message(req), logprobs=True)
+            return Reply(clean_reply(answer["content"]), Confidence.of(answer["probabilities"]))
 
         return list(self._pool.map(one, batch))
 

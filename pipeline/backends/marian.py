@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.backends.base import NotAChatModel, TranslationRequest
+from pipeline.backends.base import NotAChatModel, Reply, TranslationRequest
 from pipeline.backends.model_store import ModelUnavailable, cached_sha256
 
 REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
@@ -49,11 +49,14 @@ class MarianBackend:
         self.slots = 1   # batches are decoded together; one batch at a time
         self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0
 
-    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+    def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
+        return [Reply(text) for text in self._generate([r.text for r in batch])]
+
+    def _generate(self, texts: list[str]) -> list[str]:
         out: list[str] = []
-        for i in range(0, len(batch), self.batch_size):
-            texts = [r.text for r in batch[i:i + self.batch_size]]
-            enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True)
+        for i in range(0, len(texts), self.batch_size):
+            chunk = texts[i:i + self.batch_size]
+            enc = self.tokenizer(chunk, return_tensors="pt", padding=True, truncation=True)
             # English needs a few tokens per source token; the decoder's position table is
             # the hard limit (going past it is an index error inside the model).
             limit = min(self.max_new_tokens, 3 * enc["input_ids"].shape[1] + 16,
@@ -61,7 +64,7 @@ class MarianBackend:
             with self._torch.inference_mode():
                 generated = self.model.generate(**enc, num_beams=1, do_sample=False, max_new_tokens=limit)
             out += self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-            self.requests += len(texts)
+            self.requests += len(chunk)
             self.tokens_in += int(enc["attention_mask"].sum())
             self.tokens_computed += int(enc["attention_mask"].sum())
             self.tokens_out += int((generated != self.tokenizer.pad_token_id).sum())
@@ -69,7 +72,7 @@ class MarianBackend:
 
     def translate_plain(self, texts: list[str]) -> list[str]:
         """A MarianMT model has no prompt: plain means the raw text, formulas and all."""
-        return self.translate([TranslationRequest(text=t) for t in texts])
+        return self._generate(texts)
 
     def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
         raise NotAChatModel("a MarianMT model only translates: summaries need the llama backend")

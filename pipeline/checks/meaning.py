@@ -32,6 +32,9 @@ class MeaningConfig:
 # Chinese words built on a negating character that are not negations in English (不同
 # "different", 不断 "continually", 无论 "no matter", 非常 "very", 分别 "respectively").
 _ZH_NOT_NEGATION = (
+    # A-not-A questions (是不是 "is it", 有没有 "is there", 会不会 "could it") ask, they do not deny
+    r"([是会能有好对要可行])[不没]\1|"
+    "无处不|美中不足|不愠不火|不例外|毫无疑问|不言而喻|不可思议|情不自禁|"
     "不同|不断|不仅|不少|不久|不妨|不过|不如|不然|不得不|不禁|不管|不论|不止|不外乎|毫不犹豫|不错|不得了|"
     "无论|无数|无穷|无限|无需|无须|非常|除非|莫非|无非|是非|未来|别人|别的|别处|分别|区别|特别|差别|类别|级别|识别|"
     "判别|个别|告别|否则|是否|能否|可否|与否|必不可少|不可或缺")
@@ -41,7 +44,7 @@ _ZH_NOT_NEGATION = (
 _ZH_MAYBE_NEGATION = (
     "不一定|未必不|无关|无偏|无监督|无损|无界|无约束|无条件|无效|无理|无意|非线性|非负|非零|非凸|非平凡|非对称|"
     "非平稳|非参数|非正式|非\\d|未知|不变|不等式|不等|不动点|不确定|不可逆|不对称|不平衡|不连续|不稳定|不相关|"
-    "不可导|不可|不足为|不二|不一")
+    "不可导|不可|不足为|不二|不一|难道不|没多久|没什么|没有什么")
 _ZH_FALSE_FRIENDS = re.compile(f"{_ZH_NOT_NEGATION}|{_ZH_MAYBE_NEGATION}")
 _ZH_MAYBE = re.compile(_ZH_MAYBE_NEGATION)
 _ZH_NEGATION = re.compile("并不|并非|未必|无法|不能|不会|不是|没有|毫无|从不|从未|绝不|决不|不|没|未|无|非|别|勿|否")
@@ -54,6 +57,7 @@ _EN_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|wi
 # One English word with a negating prefix (unknown, non-zero, unlike, less than): what a
 # Chinese false friend (未知, 非零, 不同, 不到) or a negated adjective (不合理) often becomes.
 _EN_PREFIXED = re.compile(r"\b(?:(?:un|non)-?(?!der|til|it|ion|ique|iver|iform|less|ified|ify)[a-z]{3,}|less than|"
+                          r"(?<!\ba )little|(?<!\ba )few|"
                           r"fewer than|in(?:sufficient|correct|valid|dependent|finite|evitabl[ey])|ir[a-z]{5,}|"
                           r"im(?:possible|proper|balanced))\b", re.IGNORECASE)
 
@@ -73,9 +77,13 @@ def check_negation(zh: str, en: str, config: MeaningConfig = MeaningConfig()) ->
     """Negations on one side that the other cannot account for - a flip adds or drops one.
     A side's words that may or may not read as negations (false friends, prefixed words)
     can account for the other side's negations, never count against them."""
+    # A title is quoted as written ("... without Training"): its words are not the author's.
+    zh, en = _ZH_QUOTED.sub(" ", zh), _EN_TITLE_QUOTED.sub(" ", en)
     (n_zh, soft_zh), (n_en, soft_en) = zh_negations(zh), en_negations(en)
-    lost = n_zh - (n_en + soft_en)       # the English lacks a negation the Chinese has
-    added = n_en - (n_zh + soft_zh)      # the English has one the Chinese does not
+    # A false friend and a prefixed word pair up (非零 / non-zero); only the unpaired ones can
+    # account for a negation on the other side.
+    lost = n_zh - (n_en + max(0, soft_en - soft_zh))    # the English lacks a negation the Chinese has
+    added = n_en - (n_zh + max(0, soft_zh - soft_en))   # the English has one the Chinese does not
     ok = lost <= config.negation_tolerance and added <= config.negation_tolerance
     return CheckResult("negation", ok, "" if ok else f"{n_zh} negation(s) in the Chinese, {n_en} in the English")
 
@@ -83,10 +91,11 @@ def check_negation(zh: str, en: str, config: MeaningConfig = MeaningConfig()) ->
 # -- numbers ----------------------------------------------------------------------------------
 
 def check_numbers(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> CheckResult:
-    """Every quantity of the Chinese stated in the English, and no other."""
+    """Every quantity of the Chinese stated in the English, and no other written in digits
+    (a translator may well write "two papers" for 《A》《B》)."""
     zh_q, en_q = zh_quantities(zh), en_quantities(en)
     missing = [q for q in zh_q if not any(q.matches(o) for o in en_q)]
-    added = [q for q in en_q if not any(q.matches(o) for o in zh_q)]
+    added = [q for q in en_q if not q.word and not any(q.matches(o) for o in zh_q)]
     if not missing and not added:
         return CheckResult("numbers", True)
     said = [f"{_show(q)} not in the English" for q in missing] + [f"{_show(q)} not in the Chinese" for q in added]
@@ -106,7 +115,11 @@ _GLOSS = re.compile(r"[（(]\s*([A-Za-z][A-Za-z0-9 .'-]*[A-Za-z0-9])\s*[)）]")
 
 
 def latin_tokens(zh: str, config: MeaningConfig = MeaningConfig()) -> list[str]:
-    return [t for t in dict.fromkeys(_LATIN.findall(zh)) if len(t) >= config.latin_min_length]
+    """Names, acronyms and identifiers: Latin tokens with a capital or a digit (GAN, Muon, 7B).
+    An all-lower-case word in Chinese prose (debug, mask, token) is English the translation
+    may inflect or rephrase."""
+    return [t for t in dict.fromkeys(_LATIN.findall(zh))
+            if len(t) >= config.latin_min_length and any(c.isupper() or c.isdigit() for c in t)]
 
 
 def check_latin_tokens(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> CheckResult:
@@ -140,6 +153,8 @@ def check_questions(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -
 
 _TITLE = re.compile(r"《([^》]+)》")
 _EN_QUOTED = re.compile(r'"[^"]+"|“[^”]+”|\*[^*]+\*|_[^_]+_|《[^》]+》')
+_ZH_QUOTED = re.compile(r"《[^》]+》|“[^”]+”")
+_EN_TITLE_QUOTED = re.compile(r'"[^"]+"|“[^”]+”')
 
 
 def check_titles(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> CheckResult:
@@ -202,13 +217,17 @@ def check_name_order(zh: str, en: str, config: MeaningConfig = MeaningConfig()) 
     """Names keep their order ("A beats B" must not become "B beats A"): the names of the
     Chinese found in the English appear there in the same order. Only names - Chinese puts
     common nouns in another order than English often enough to make them useless here."""
+    zh = _TITLE.sub(lambda m: " " * len(m.group()), zh)   # a title's words are quoted, not actors
+    en = _EN_QUOTED.sub(lambda m: " " * len(m.group()), en)
     found = []
     for token in latin_tokens(zh, config):
         m = re.search(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", en)
         if m:
             found.append((zh.find(token), m.start(), token))
     found.sort()
-    swapped = [(a[2], b[2]) for a, b in zip(found, found[1:]) if a[1] > b[1]]
+    # "A的B" is "B of A" in English: a possessive between two names reverses them rightly.
+    swapped = [(a[2], b[2]) for a, b in zip(found, found[1:])
+               if a[1] > b[1] and "的" not in zh[a[0] + len(a[2]):b[0]]]
     return CheckResult("name_order", not swapped, ", ".join(f"{a} / {b}" for a, b in swapped[:2]))
 
 

@@ -64,6 +64,11 @@ class Entry:
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     attempts: int = 1
+    confidence: tuple[float, float] | None = None   # (mean, lowest) token probability of the answer
+
+
+# Columns added after the first release: added to an older memory when it is opened.
+_ADDED_COLUMNS = {"confidence_mean": "REAL", "confidence_min": "REAL"}
 
 
 class TranslationMemory:
@@ -94,6 +99,11 @@ class TranslationMemory:
             if verdict != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {verdict}")
             db.executescript(SCHEMA)
+            present = {row[1] for row in db.execute("PRAGMA table_info(segments)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE segments ADD COLUMN {column} {kind}")
+            db.commit()
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -101,11 +111,12 @@ class TranslationMemory:
 
     def get(self, ctx: MemoryContext, source: str) -> Entry | None:
         with self._lock:
-            row = self._db.execute("SELECT source, translation, flags, notes, attempts FROM segments WHERE key = ?",
-                                   (ctx.key(source),)).fetchone()
+            row = self._db.execute("SELECT source, translation, flags, notes, attempts, confidence_mean, confidence_min "
+                                   "FROM segments WHERE key = ?", (ctx.key(source),)).fetchone()
         if row is None:
             return None
-        return Entry(row[0], row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])), row[4])
+        confidence = (row[5], row[6]) if row[5] is not None else None
+        return Entry(row[0], row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])), row[4], confidence)
 
     def put(self, ctx: MemoryContext, entry: Entry) -> None:
         self.put_many([(ctx, entry)])
@@ -116,7 +127,9 @@ class TranslationMemory:
         n = 0
         with self._lock, self._db:
             for ctx, entry in items:
-                self._db.execute("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(ctx, entry))
+                self._db.execute("INSERT OR REPLACE INTO segments (key, source, translation, model_sha256, "
+                                 "glossary_version, prompt_version, flags, notes, attempts, created, confidence_mean, "
+                                 "confidence_min) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(ctx, entry))
                 n += 1
         return n
 
@@ -154,7 +167,8 @@ class TranslationMemory:
 def _row(ctx: MemoryContext, entry: Entry) -> tuple:
     return (ctx.key(entry.source), entry.source, entry.translation, ctx.model_sha256, ctx.glossary_version,
             ctx.prompt_version, json.dumps(list(entry.flags), ensure_ascii=False),
-            json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts, _now())
+            json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts, _now(),
+            *(entry.confidence or (None, None)))
 
 
 def _now() -> str:

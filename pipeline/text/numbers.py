@@ -37,7 +37,11 @@ _EN_WORDS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen".split())}
 _EN_WORDS.update({w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)})
 _EN_ORDINALS = {w: i for i, w in enumerate(
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
+# A Roman numeral in a title's part number: "(IV)", "Part XII".
+_EN_ROMAN = re.compile(r"(?:(?<=\()|(?<=Part )|(?<=part ))(?=[IVXL]{1,6}\b)(L?X{0,3})(IX|IV|V?I{0,3})\b")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _EN_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _EN_MULTIPLES = {"zeros": 0, "twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "half": 0.5, "dozen": 12,
                  "dozens": 10, "quarter": 0.25}
@@ -53,6 +57,7 @@ _EN_WORD = re.compile(r"[A-Za-z]+")
 class Quantity:
     value: float
     vague: bool = False   # an order of magnitude ("tens of billions"), not an exact value
+    word: bool = False    # written as a word ("two", "twice"): a translator may add one ("two papers")
 
     def matches(self, other: "Quantity") -> bool:
         if self.vague or other.vague:
@@ -138,6 +143,12 @@ def en_quantities(text: str) -> list[Quantity]:
             if i + 1 < len(words) and words[i + 1] in _EN_SCALES and w in _EN_WORDS:
                 value *= _EN_SCALES[words[i + 1]]
                 i += 1
-            found.append(Quantity(float(value)))
+            found.append(Quantity(float(value), word=True))
         i += 1
+    for m in _EN_ROMAN.finditer(text):
+        numeral = m.group(1) + m.group(2)
+        values = [_ROMAN_VALUES[c] for c in numeral]
+        value = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+        if value > 1:   # "Part II" may stand for 下 ("the second part"): a word, not a stated number
+            found.append(Quantity(float(value), word=True))
     return found

@@ -15,7 +15,7 @@ from pipeline.text.protect import DEFAULT_STYLE, RETRY_STYLE, protect
 from pipeline.text.segmenting import split_sentences
 from pipeline.text.spans import locate_restored, rewrite, split_at_spans, strip_restored, strip_spans
 from pipeline.text.han import HAN, HAN_RUN
-from pipeline.translate.units import ModelCall, Unit, join_english, normalise_punctuation
+from pipeline.translate.units import ModelCall, Unit, join_english, joint_confidence, normalise_punctuation
 
 
 @dataclass
@@ -64,6 +64,7 @@ class RetryAroundFormulas:
             words = [p.text if isinstance(p, Span) else (p.english or "") if isinstance(p, Unit)
                      else normalise_punctuation(p) for p in parts]
             u.english = join_english(words)
+            u.confidence = joint_confidence([p for p in parts if isinstance(p, Unit)])
             u.problems = [q for p in parts if isinstance(p, Unit) for q in p.problems]
             u.fragmented = bool(u.spans)
 
@@ -74,15 +75,30 @@ class RetryAroundFormulas:
                 for piece in split_at_spans(u.source, u.spans)]
 
 
+NOT_TRANSLATED = ("not translated reliably: the model's answers to a sentence were not a translation "
+                  "(words about the task, or a loop); the original sentence is kept")
+
+
+def _unusable(piece: Unit) -> bool:
+    """An answer that still talks about the task or loops after every retry: never shipped."""
+    return any(q.startswith(("words about the task", "repetition")) for q in piece.problems)
+
+
 def settle(job: Job) -> None:
     """The segment's translation from its answers, with notes on what it took."""
     seg, first = job.segment, job.first
     if not first.problems:
-        seg.translation = first.english
+        seg.translation, seg.confidence = first.english, first.confidence
         return
     parts = job.pieces
     seg.attempts = 3 if any(p.fragmented or p.problems for p in parts) else 2
+    kept = [p for p in parts if _unusable(p)]
+    for p in kept:   # an honest gap beats word salad: the original sentence stays, flagged
+        p.english, p.confidence = p.source, None
+    if kept:
+        seg.flags.append(NOT_TRANSLATED)
     seg.translation = join_english([p.english or "" for p in parts])
+    seg.confidence = joint_confidence(parts)
     seg.notes.append(f"first answer rejected ({'; '.join(first.problems)}); retried in {len(parts)} piece(s)")
     if any(p.fragmented for p in parts):
         seg.flags.append("retries failed; translated piece by piece around the formulas - check the wording")
@@ -112,7 +128,7 @@ class RetryForGlossary:
         for (seg, missing), unit in zip(todo, retries):
             still = glossary.missing(seg.terms, unit.english or "")
             if not unit.problems and len(still) < len(missing):
-                seg.translation, seg.attempts = unit.english, seg.attempts + 1
+                seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
                 seg.notes.append(f"retried for glossary terms: {', '.join(zh for zh, _ in missing)}")
 
 
@@ -141,7 +157,7 @@ class RetryForMeaning:
         for (seg, problems), unit in zip(todo, retries):
             names = ", ".join(p.name for p in problems)
             if not unit.problems and self._better(seg, unit.english or "", call):
-                seg.translation, seg.attempts = unit.english, seg.attempts + 1
+                seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
                 seg.notes.append(f"retried for meaning ({names}): accepted")
             else:
                 seg.notes.append(f"retried for meaning ({names}): not accepted, the first answer kept")
@@ -178,6 +194,8 @@ class RepairResidue:
     def run(self, segments: list[Segment], call: ModelCall) -> None:
         todo = []
         for seg in segments:
+            if NOT_TRANSLATED in seg.flags:   # the original sentence kept on purpose: no word salad
+                continue
             runs = list(dict.fromkeys(HAN_RUN.findall(strip_restored(seg.translation or "", seg.spans))))
             if runs:
                 todo.append((seg, runs))
@@ -186,7 +204,8 @@ class RepairResidue:
         answers = iter(words)
         for seg, runs in todo:
             fixed = {run: next(answers) for run in runs}
-            good = {run: u.english for run, u in fixed.items() if u.english and not HAN.search(u.english)}
+            good = {run: u.english for run, u in fixed.items()
+                    if u.english and not u.problems and not HAN.search(u.english)}
             if good:
                 seg.translation = replace_outside_spans(seg.translation, seg.spans, good)
                 seg.notes.append("left-over Chinese translated word by word: "

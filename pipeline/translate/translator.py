@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.backends.base import Backend
 from pipeline.checks.meaning import MeaningConfig
+from pipeline.document import Confidence
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 from pipeline.document import Segment
 from pipeline.backends.prompts import PROMPT_VERSION
@@ -23,7 +24,7 @@ from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryA
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v3"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text
+TRANSLATOR_VERSION = "retry-v4"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -60,8 +61,9 @@ class Translator:
             self._translate_with_model(todo)
         if self.memory is not None:
             for seg in todo:
+                confidence = (seg.confidence.mean, seg.confidence.minimum) if seg.confidence else None
                 self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
-                                                           tuple(seg.notes), seg.attempts))
+                                                           tuple(seg.notes), seg.attempts, confidence))
 
     def settle_without_model(self, seg: Segment) -> bool:
         """Fill in a segment the memory knows, or one with nothing to translate; False if it
@@ -74,6 +76,7 @@ class Translator:
             return False
         seg.translation, seg.flags, seg.notes = entry.translation, list(entry.flags), list(entry.notes)
         seg.attempts, seg.from_memory = entry.attempts, True
+        seg.confidence = Confidence(*entry.confidence) if entry.confidence else None
         seg.terms = self.call.terms(protect(seg.source, seg.spans))
         with self._count_lock:
             self.memory_hits += 1

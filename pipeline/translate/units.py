@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.backends.base import Backend, TranslationRequest
-from pipeline.document import Segment, Span
+from pipeline.document import Confidence, Segment, Span
 from pipeline.text.protect import PlaceholderStyle, placeholder_problems, protect, restore
 from pipeline.checks.meaning import meta_text
 from pipeline.checks.qa import QAConfig, structural_problems
@@ -31,6 +31,7 @@ class Unit:
     english: str | None = None
     problems: list[str] = field(default_factory=list)   # what was wrong with the last answer
     fragmented: bool = False         # translated piece by piece around its formulas
+    confidence: Confidence | None = None
 
 
 class ModelCall:
@@ -62,7 +63,8 @@ class ModelCall:
                 if u.owner is not None:
                     u.owner.requests += 1
         for u, reply in zip(units, replies):
-            self._check(u, normalise_punctuation(drop_invented_code(reply)), style)
+            u.confidence = reply.confidence
+            self._check(u, normalise_punctuation(drop_invented_code(reply.text)), style)
 
     def _check(self, u: Unit, reply: str, style: PlaceholderStyle) -> None:
         problems = placeholder_problems(reply, len(u.spans), style)
@@ -96,6 +98,14 @@ def normalise_punctuation(text: str) -> str:
     for zh, en in _FULLWIDTH.items():
         text = text.replace(zh, en)
     return re.sub(r"[ \t]+", " ", text).replace(" ,", ",").replace(" .", ".").strip()
+
+
+def joint_confidence(units: list[Unit]) -> Confidence | None:
+    """An answer made of several: its mean over theirs, its lowest their lowest."""
+    known = [u.confidence for u in units if u.confidence is not None]
+    if not known or len(known) < len(units):
+        return None
+    return Confidence(round(sum(c.mean for c in known) / len(known), 4), min(c.minimum for c in known))
 
 
 def join_english(parts: list[str]) -> str:
