@@ -52,7 +52,7 @@ def line_figures(prefix: Path, limit: int) -> list[dict]:
         segs = [s for s in done.article.segments if s.translate and s.confidence]
         hyp = " ".join(b.translation for b in done.article.blocks)
         rows.append({
-            "line": done.article.index, "chrf": round(chrf.sentence_score(hyp, [ref]).score, 2),
+            "line": done.article.index, "chrf": round(chrf.sentence_score(hyp, [ref]).score, 2), "hyp": hyp, "ref": ref,
             "mean": round(sum(s.confidence.mean for s in segs) / len(segs), 4) if segs else None,
             "min": min((s.confidence.minimum for s in segs), default=None),
             "meaning_flagged": any(any(r.name in READER_WORDS and not r.ok for r in s.qa) for s in done.article.segments),
@@ -63,7 +63,9 @@ def line_figures(prefix: Path, limit: int) -> list[dict]:
 def report(rows: list[dict]) -> dict:
     scored = [r for r in rows if r["mean"] is not None]
     cut = sorted(r["chrf"] for r in scored)[len(scored) // 4]
-    out = {"lines": len(scored), "chrf_cut": cut}
+    out = {"lines": len(scored), "chrf_cut": cut,
+           "corpus_chrf": round(CHRF().corpus_score([r["hyp"] for r in rows], [[r["ref"] for r in rows]]).score, 2),
+           "meaning_flagged_lines": sum(r["meaning_flagged"] for r in rows)}
     for key in ("mean", "min"):
         out[f"auc_{key}_chrf"] = auc([r[key] for r in scored if r["chrf"] > cut], [r[key] for r in scored if r["chrf"] <= cut])
         out[f"auc_{key}_meaning"] = auc([r[key] for r in scored if not r["meaning_flagged"]],

@@ -152,3 +152,14 @@ def test_an_answer_that_never_stops_talking_about_the_task_leaves_the_original_s
     [seg] = article.segments
     assert NOT_TRANSLATED in seg.flags
     assert "Note:" not in seg.translation and "设$x$为输入" in seg.translation   # the formula kept, byte-identical
+
+
+def test_confidence_is_a_check_when_a_threshold_is_set():
+    from pipeline.checks.meaning import MeaningConfig, check_confidence
+    from pipeline.document import Confidence
+
+    unsure = Confidence(0.55, 0.1)
+    assert check_confidence(unsure).ok   # off by default: a weak signal (README)
+    assert not check_confidence(unsure, MeaningConfig(min_confidence=0.6)).ok
+    assert check_confidence(Confidence(0.8, 0.3), MeaningConfig(min_confidence=0.6)).ok
+    assert check_confidence(None, MeaningConfig(min_confidence=0.6)).ok   # a backend that cannot say

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.checks.meaning import MEANING_CHECKS, READER_WORDS, MeaningConfig
+from pipeline.checks.meaning import MEANING_CHECKS, READER_WORDS, MeaningConfig, check_confidence
 from pipeline.checks.result import CheckResult
 from pipeline.document import Article, Segment
 from pipeline.text.sentences import count_en_sentences, count_zh_sentences
@@ -101,7 +101,8 @@ def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig(),
     en = strip_restored(seg.translation or "", seg.spans)
     return [check_formulas(seg), check_glossary(seg, glossary), check_residue(zh, en),
             check_length_ratio(zh, en, config), check_sentence_coverage(zh, en),
-            check_repetition(en, config), check_not_empty(zh, en)] + [check(zh, en, meaning) for check in MEANING_CHECKS]
+            check_repetition(en, config), check_not_empty(zh, en)] + [check(zh, en, meaning) for check in MEANING_CHECKS] \
+        + [check_confidence(seg.confidence, meaning)]
 
 
 def flag_text(seg: Segment, result: CheckResult) -> str:

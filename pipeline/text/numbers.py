@@ -43,7 +43,7 @@ _EN_ORDINALS = {w: i for i, w in enumerate(
 _EN_ROMAN = re.compile(r"(?:(?<=\()|(?<=Part )|(?<=part ))(?=[IVXL]{1,6}\b)(L?X{0,3})(IX|IV|V?I{0,3})\b")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _EN_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_EN_MULTIPLES = {"zeros": 0, "twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "half": 0.5, "dozen": 12,
+_EN_MULTIPLES = {"zeros": 0, "both": 2, "twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "half": 0.5, "dozen": 12,
                  "dozens": 10, "quarter": 0.25}
 _EN_NUMBER = re.compile(
     r"(?<![A-Za-wyz\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?(?:\s*(?P<pct>%|percent))?"
