@@ -245,3 +245,24 @@ def test_a_hand_edited_output_is_kept_unless_forced(tmp_path):
                       encoding="utf-8")
     assert "edited after zh2en wrote it" in write() and "My fix." in target.read_text(encoding="utf-8")
     assert write(force=True) is None and "My fix." not in target.read_text(encoding="utf-8")
+
+
+def test_a_stop_wrapped_by_pydantic_is_still_a_stop():
+    """Ctrl-C while Prefect serialises the run's settings arrives as a PydanticSerializationError
+    that only names the KeyboardInterrupt (seen once in the suite: exit 1 instead of 130)."""
+    from pydantic import BaseModel, model_serializer
+
+    from zh2en.terminal import Terminated, stop_behind
+
+    for stop in (KeyboardInterrupt, Terminated):
+        class Interrupted(BaseModel):
+            x: int = 1
+
+            @model_serializer
+            def serialise(self):
+                raise stop()
+
+        with pytest.raises(Exception) as caught:
+            Interrupted().model_dump()
+        assert type(caught.value).__name__ == "PydanticSerializationError" and stop_behind(caught.value) is stop
+    assert stop_behind(ValueError("a KeyboardInterrupt: in a message is not one")) is None

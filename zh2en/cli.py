@@ -27,7 +27,8 @@ from pipeline.output.report import aggregate  # noqa: E402
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
 from pipeline.settings import Settings
 from pipeline.stages import RunResult  # noqa: E402
-from zh2en.terminal import Terminated, end_process_group, port_free, stop_on_signals, terminate, valid_cron  # noqa: E402
+from zh2en.terminal import (Terminated, end_process_group, port_free, stop_behind, stop_on_signals,  # noqa: E402
+                            terminate, valid_cron)
 
 
 def _settings(model_dir: Optional[Path], glossaries: Optional[list[Path]], **fields) -> Settings:
@@ -96,6 +97,15 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
     except Terminated:
         _print_written_since(output, started)
         raise
+    except Exception as exc:
+        stop = stop_behind(exc)
+        if stop is None:
+            raise
+        _print_written_since(output, started)
+        if stop is Terminated:
+            raise Terminated() from None
+        err.print("zh2en: interrupted; files already written are kept", markup=False)
+        raise typer.Exit(130) from None
     finally:
         ctx.close()
 
@@ -221,6 +231,11 @@ def main() -> None:  # console-script entry point
         err.print("zh2en: terminated; files already written are kept", markup=False)
         sys.exit(143)
     except Exception as exc:  # a user sees one line, never a traceback
+        stop = stop_behind(exc)
+        if stop is not None:   # a Ctrl-C or SIGTERM a library wrapped on its way out
+            err.print(f"zh2en: {'interrupted' if stop is KeyboardInterrupt else 'terminated'}; "
+                      f"files already written are kept", markup=False)
+            sys.exit(130 if stop is KeyboardInterrupt else 143)
         err.print(f"zh2en: error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(1)
 

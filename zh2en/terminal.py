@@ -82,3 +82,19 @@ class Terminated(BaseException):
 
 def terminate(signum, frame) -> None:
     raise Terminated()
+
+
+def stop_behind(exc: BaseException) -> type[BaseException] | None:
+    """KeyboardInterrupt or Terminated if that is what `exc` really is: a stop raised inside a
+    library that wraps what it catches. Pydantic's serializer (Prefect serialises a flow's
+    settings as the run starts) turns it into a PydanticSerializationError that only names it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (KeyboardInterrupt, Terminated)):
+            return type(seen)
+        seen = seen.__cause__ or seen.__context__
+    if type(exc).__name__ == "PydanticSerializationError":
+        for stop in (KeyboardInterrupt, Terminated):
+            if f"{stop.__name__}:" in str(exc):
+                return stop
+    return None
