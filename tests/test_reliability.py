@@ -266,3 +266,37 @@ def test_a_stop_wrapped_by_pydantic_is_still_a_stop():
             Interrupted().model_dump()
         assert type(caught.value).__name__ == "PydanticSerializationError" and stop_behind(caught.value) is stop
     assert stop_behind(ValueError("a KeyboardInterrupt: in a message is not one")) is None
+
+
+def test_a_better_output_is_kept_unless_it_was_flagged_by_other_checks(tmp_path):
+    """A run that flags more does not replace a file that had fewer flags - unless that file's
+    flags came from another version of the checks (its count is not comparable)."""
+    import json
+
+    from pipeline.backends.base import Reply
+
+    class Answers(CopyingBackend):
+        def __init__(self, negated: bool):
+            super().__init__()
+            self.negated = negated
+
+        def translate(self, batch):   # the paragraph with or without its negation
+            return [Reply(("It is not large." if self.negated else "It is large.") if "不" in r.text else "The title.")
+                    for r in batch]
+
+    source, target = tmp_path / "a.txt", tmp_path / "a.md"
+    source.write_text("标题\n\n它不大。\n", encoding="utf-8")
+
+    def write(negated):
+        [article] = read_file(source)
+        return write_article(article, translate_article(article, context_over(Answers(negated))), target, "t", "0" * 64)
+
+    assert write(True) is None
+    good = target.read_text(encoding="utf-8")
+    assert "kept the existing file (0 flagged" in write(False)
+    assert target.read_text(encoding="utf-8") == good      # the better file stays
+    qa_file = target.with_suffix(".qa.json")
+    old = json.loads(qa_file.read_text(encoding="utf-8"))
+    assert old["checks_version"] == "checks-v2"
+    qa_file.write_text(json.dumps({**old, "checks_version": "checks-v1"}), encoding="utf-8")
+    assert write(False) is None and "negation" in target.read_text(encoding="utf-8")

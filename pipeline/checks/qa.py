@@ -19,6 +19,11 @@ from pipeline.text.spans import strip_restored, strip_spans
 from pipeline.text.han import HAN
 
 
+# Bump when the checks change what gets flagged: outputs flagged by other checks cannot be
+# compared by their flag counts (output/writing.py).
+CHECKS_VERSION = "checks-v2"   # v2: the meaning checks
+
+
 @dataclass(frozen=True)
 class QAConfig:
     """Thresholds; DESIGN.md measured typical English/Chinese ratios of 2.6-4.3 and a rule

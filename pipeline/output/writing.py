@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.store.atomic import write_text_atomic
 from pipeline.document import Article
 from pipeline.output.conservation import check_conservation
-from pipeline.checks.qa import percentages, qa_line, segment_details
+from pipeline.checks.qa import CHECKS_VERSION, percentages, qa_line, segment_details
 from pipeline.output.render import body_sha256, render_article, split_front_matter
 from pipeline.output.slugs import SlugAllocator, article_slug
 
@@ -22,6 +22,7 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
     fewer flagged segments; `force` replaces it anyway)."""
     qa["file"] = target.name
     qa["source_id"] = source_id(article)
+    qa["checks_version"] = CHECKS_VERSION
     document = render_conserved(article, qa, model_id, model_sha256)
     if not force and edited_by_hand(target):
         return "kept the existing file: it was edited after zh2en wrote it; --force replaces it"
@@ -72,13 +73,17 @@ def problem_count(qa: dict) -> int:
 
 def existing_is_better(target: Path, new_flagged: int) -> int | None:
     """The problem count of an existing output that has fewer than the new one (so it must
-    not be replaced), else None. An unreadable existing file is replaceable."""
+    not be replaced), else None. An unreadable existing file is replaceable, and so is one
+    flagged by other checks: its count says nothing next to this one's (newer checks see more)."""
     qa_file = target.with_suffix(".qa.json")
     if not target.is_file() or not qa_file.is_file():
         return None
     try:
-        old_flagged = problem_count(json.loads(qa_file.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError, OSError):
+        old = json.loads(qa_file.read_text(encoding="utf-8"))
+        if old.get("checks_version") != CHECKS_VERSION:
+            return None
+        old_flagged = problem_count(old)
+    except (ValueError, KeyError, TypeError, OSError, AttributeError):
         return None
     return old_flagged if old_flagged < new_flagged else None
 
