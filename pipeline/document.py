@@ -83,10 +83,11 @@ class Segment:
     flags: list[str] = field(default_factory=list)   # why this segment needs a look
     notes: list[str] = field(default_factory=list)   # what was done to get it right
     attempts: int = 0
-    terms: tuple[tuple[str, str], ...] = ()  # glossary (zh, en) pairs found in the source
+    terms: tuple[tuple[str, str], ...] = ()  # (zh, en) of the article's terms in it (pipeline/terms.py)
     qa: list = field(default_factory=list)   # CheckResults of the finished translation
     from_memory: bool = False                # served by the translation memory, no model call
     requests: int = 0                        # model requests spent on it (the run's count)
+    glossary_retries: int = 0                # of which asked again for missing terms
     confidence: Confidence | None = None     # of the answer kept, where the model can say
 
     @property
@@ -135,6 +136,9 @@ class Article:
     source_text: str = ""
     dropped: list[tuple[int, int, str]] = field(default_factory=list)
     conservation: list[str] = field(default_factory=list)  # what the output lost or gained
+    # The English the author gave for terms, 梯度裁剪(Gradient Clipping): zh -> glossary Term
+    # (pipeline/terms.py), used for every segment of the article.
+    author_terms: dict = field(default_factory=dict)
 
     @property
     def title_en(self) -> str | None:

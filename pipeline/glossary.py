@@ -1,8 +1,10 @@
 """Technical glossary: load and validate term lists, find the terms of a text (longest match
-first), and check that a translation renders them.
+first, through an Aho-Corasick automaton), and check that a translation renders them (word by
+word after stemming, pipeline/text/words.py).
 
-Files are TSV (`zh<TAB>en<TAB>note`, `#` comments, optional `zh en note` header) or
-BabelDOC-style CSV (`source,target,tgt_lng`). Errors name the file and line.
+Files are TSV (`zh<TAB>en<TAB>note<TAB>variants`, `#` comments, optional header; `variants` are
+other accepted renderings separated by `;`, e.g. the adjective of a noun: constraint ->
+constrained) or BabelDOC-style CSV (`source,target,tgt_lng`). Errors name the file and line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import ahocorasick
+
+from pipeline.text.words import contains, stems
 
 
 class GlossaryError(ValueError):
@@ -24,6 +30,16 @@ class Term:
     en: str
     note: str
     origin: str  # "file:line"
+    variants: tuple[str, ...] = ()   # other accepted renderings
+
+    def renderings(self) -> list[str]:
+        """Every accepted English: `X (Y)` gives X and Y, then the variants."""
+        return renderings(self.en) + list(self.variants)
+
+
+def renderings(en: str) -> list[str]:
+    m = re.fullmatch(r"(.+?)\s*\((.+)\)", en)
+    return [m.group(1), m.group(2)] if m else [en]
 
 
 def read_tsv(path: Path) -> list[Term]:
@@ -35,12 +51,13 @@ def read_tsv(path: Path) -> list[Term]:
         fields = line.split("\t")
         if fields[:2] == ["zh", "en"]:
             continue
-        if len(fields) < 2 or len(fields) > 3:
-            raise GlossaryError(f"{path}:{n}: expected zh<TAB>en<TAB>note, got {len(fields)} field(s)")
+        if len(fields) < 2 or len(fields) > 4:
+            raise GlossaryError(f"{path}:{n}: expected zh<TAB>en<TAB>note<TAB>variants, got {len(fields)} field(s)")
         zh, en = fields[0].strip(), fields[1].strip()
         if not zh or not en:
             raise GlossaryError(f"{path}:{n}: empty {'zh' if not zh else 'en'} field")
-        terms.append(Term(zh, en, fields[2].strip() if len(fields) == 3 else "", f"{path}:{n}"))
+        variants = tuple(v.strip() for v in fields[3].split(";") if v.strip()) if len(fields) == 4 else ()
+        terms.append(Term(zh, en, fields[2].strip() if len(fields) >= 3 else "", f"{path}:{n}", variants))
     return terms
 
 
@@ -76,10 +93,15 @@ def read_terms(path: Path) -> list[Term]:
 class Glossary:
     def __init__(self, terms: dict[str, Term]):
         self.terms = terms
-        self._max_len = max((len(k) for k in terms), default=0)
-        digest = hashlib.sha256("\n".join(f"{k}\t{t.en}" for k, t in sorted(terms.items())).encode())
+        digest = hashlib.sha256("\n".join(f"{k}\t{t.en}\t{';'.join(t.variants)}"
+                                          for k, t in sorted(terms.items())).encode())
         self.version = digest.hexdigest()[:12]
-        self._patterns: dict[str, re.Pattern] = {}
+        self._automaton = ahocorasick.Automaton()
+        for zh in terms:
+            self._automaton.add_word(zh, zh)
+        if terms:
+            self._automaton.make_automaton()
+        self._options: dict[tuple[str, str], list[tuple]] = {}
 
     @classmethod
     def load(cls, builtin: list[Path], user: list[Path] = ()) -> "Glossary":
@@ -95,34 +117,51 @@ class Glossary:
 
         return cls.load(sorted(GLOSSARY_DIR.glob("*.tsv")), list(user))
 
+    def with_terms(self, extra: dict[str, Term]) -> "Glossary":
+        """This glossary with `extra` added, overriding its own rendering of the same term (an
+        article's author glosses)."""
+        return Glossary({**self.terms, **extra}) if extra else self
+
     def __len__(self) -> int:
         return len(self.terms)
 
     def terms_in(self, text: str) -> list[tuple[str, str]]:
-        """(zh, en) of the terms in `text`, longest match first, each once, in text order."""
+        """(zh, en) of the terms in `text`, longest match first, each once, in text order. A term
+        right after 不/非/无 is part of another word (一致性 in 不一致性, 线性 in 非线性)."""
         found: dict[str, str] = {}
-        i = 0
-        while i < len(text):
-            for length in range(min(self._max_len, len(text) - i), 0, -1):
-                term = self.terms.get(text[i:i + length])
-                if term:
-                    found.setdefault(term.zh, term.en)
-                    i += length
-                    break
-            else:
-                i += 1
+        if not self.terms:
+            return []
+        for end, zh in self._automaton.iter_long(text):
+            start = end - len(zh) + 1
+            if start > 0 and text[start - 1] in _NEGATING_PREFIXES and zh[0] not in _NEGATING_PREFIXES:
+                continue
+            found.setdefault(zh, self.terms[zh].en)
         return list(found.items())
 
-    def rendered(self, en: str, translation: str) -> bool:
-        """Whether `translation` renders `en`: case-insensitive, tolerant of plural and
-        other inflections, of hyphen vs space; for `X (Y)` either X or Y will do."""
-        pattern = self._patterns.get(en)
-        if pattern is None:
-            pattern = self._patterns[en] = _rendering_pattern(en)
-        return bool(pattern.search(translation))
+    def rendered(self, en: str, translation: str, zh: str | None = None) -> bool:
+        """Whether `translation` renders the term: any of its accepted renderings, word by word
+        after stemming (case, inflection, British spelling, hyphen vs space do not matter)."""
+        return self._rendered(self._options_of(zh, en), stems(translation))
 
-    def missing(self, terms: list[tuple[str, str]], translation: str) -> list[tuple[str, str]]:
-        return [(zh, en) for zh, en in terms if not self.rendered(en, translation)]
+    def missing(self, terms, translation: str) -> list[tuple[str, str]]:
+        words = stems(translation)
+        return [(zh, en) for zh, en in terms if not self._rendered(self._options_of(zh, en), words)]
+
+    def _options_of(self, zh: str | None, en: str) -> list[tuple]:
+        key = (zh or "", en)
+        options = self._options.get(key)
+        if options is None:
+            term = self.terms.get(zh) if zh else None
+            texts = term.renderings() if term is not None and term.en == en else renderings(en)
+            options = self._options[key] = [s for s in (stems(t) for t in texts) if s]
+        return options
+
+    @staticmethod
+    def _rendered(options: list[tuple], words: tuple) -> bool:
+        return any(contains(words, option) for option in options)
+
+
+_NEGATING_PREFIXES = "不非无"
 
 
 def _merge(terms: list[Term]) -> dict[str, Term]:
@@ -137,33 +176,3 @@ def _merge(terms: list[Term]) -> dict[str, Term]:
             raise GlossaryError(f"{term.origin}: {term.zh!r} -> {term.en!r} conflicts with "
                                 f"{seen.en!r} at {seen.origin}")
     return merged
-
-
-def _word_pattern(word: str) -> str:
-    if not word.isalpha() or len(word) <= 4 or not word.isascii():
-        return re.escape(word) + r"(?:s|es|'s)?"
-    # A stem tolerates inflection: "distillation" ~ "distilled", "normalization" ~ "normalized".
-    stem = word
-    if word.lower().endswith(("ix", "ex")):  # matrix ~ matrices, index ~ indices
-        return re.escape(word[:-2]) + r"(?:ix|ex|ices)"
-    for suffix in _SUFFIXES:
-        if word.lower().endswith(suffix) and len(word) - len(suffix) >= 4:
-            stem = word[:-len(suffix)]
-            break
-    return re.escape(stem) + r"[a-z]*"
-
-
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ence", "ance", "ies", "ed", "es", "s", "ity",
-             "al", "y", "e")
-
-
-def _alternative(text: str) -> str:
-    words = re.split(r"[\s\-]+", text.strip())
-    return r"[\s\-]*".join(_word_pattern(w) for w in words if w)
-
-
-def _rendering_pattern(en: str) -> re.Pattern:
-    m = re.fullmatch(r"(.+?)\s*\((.+)\)", en)
-    options = [m.group(1), m.group(2)] if m else [en]
-    body = "|".join(f"(?:{_alternative(o)})" for o in options)
-    return re.compile(rf"(?<![A-Za-z])(?:{body})", re.IGNORECASE)

@@ -29,6 +29,7 @@ from pipeline.checks.qa import assess_article
 from pipeline.ingest.reader import IngestError, read_file
 from pipeline.output.writing import output_path, write_article
 from pipeline.text.segmenting import segment_article
+from pipeline.terms import attach_terms
 from pipeline.output.slugs import SlugAllocator
 from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
 
@@ -150,6 +151,7 @@ def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
     """An article that cannot be segmented is its input's failure alone."""
     try:
         segment_article(article, ctx.settings.max_chars)
+        attach_terms(article, ctx.glossary)
     except Exception as exc:
         result.failures.append((article.label, f"{SEGMENT_FAILURE}: {type(exc).__name__}: {exc}"))
         return False

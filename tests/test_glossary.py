@@ -47,9 +47,46 @@ def test_seed_terms_are_covered(glossary, seed_articles):
     ("low-rank approximation", "a low rank approximation", True),
     ("weight decay", "weight regularisation", False),
     ("attention", "the focus", False),
+    ("normalization", "the normalised vectors", True),              # British spelling
+    ("matrix", "two matrices", True),                               # Latin plural
+    ("convolutional neural network (CNN)", "both CNNs", True),       # acronym plural
+    ("self-attention", "self attention layers", True),
+    ("gradient clipping", "the gradient is clipped", False),        # words apart are not the term
+    ("constraint", "the weights are constrained", True),            # constrain- begins constraint
+    ("dimension", "a 70-billion-dimensional vector", True),
+    ("embedding", "we embed the curve", True),
+    ("pre-training", "we pretrain on short texts", True),
+    ("multi-head attention", "multi head attention", True),
+    ("norm", "the normal case", False),            # 4 letters: too short to match by its beginning
+    ("attention", "attentive readers", True),   # one stem: the stemmer's choice, tolerated
 ])
 def test_rendering_is_case_and_inflection_tolerant(glossary, en, translation, ok):
     assert glossary.rendered(en, translation) is ok
+
+
+def test_accepted_variants_come_from_the_fourth_column(tmp_path, glossary):
+    assert glossary.rendered("constraint", "the weights are constrained", zh="约束")
+    assert glossary.missing([("均值", "mean")], "the average of the losses") == []
+    path = write(tmp_path, "v.tsv", "zh\ten\tnote\tvariants\n收缩\tshrinkage\t\tcontraction; shrink\n")
+    mine = Glossary.load([path])
+    assert mine.terms["收缩"].variants == ("contraction", "shrink")
+    assert mine.missing([("收缩", "shrinkage")], "the map shrinks distances") == []
+    assert mine.missing([("收缩", "shrinkage")], "the map grows") == [("收缩", "shrinkage")]
+    assert mine.version != Glossary.load([write(tmp_path, "w.tsv", "收缩\tshrinkage\n")]).version
+
+
+def test_a_term_after_a_negating_character_belongs_to_another_word(glossary):
+    found = dict(glossary.terms_in("模型的不一致性与一致性模型无关；非线性的网络"))
+    assert "一致性" not in found            # 不一致性 = inconsistency, not consistency
+    assert found["一致性模型"] == "consistency model"
+    assert "非线性" in found and "线性" not in found
+
+
+def test_set_phrases_of_mathematical_writing_are_terms(glossary):
+    found = dict(glossary.terms_in("当且仅当A成立；不妨设x>0；这是充要条件"))
+    assert found == {"当且仅当": "if and only if", "不妨设": "without loss of generality",
+                     "充要条件": "necessary and sufficient condition"}
+    assert glossary.rendered(found["不妨设"], "We may assume x > 0.", zh="不妨设")
 
 
 def write(tmp_path, name, text):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from copying_backend import CopyingBackend, context_over, translate_article
+from pipeline.checks.qa import CHECKS_VERSION
 from pipeline.settings import Settings
 from flows.translate_flows import translate_flow
 from pipeline.ingest.reader import list_sources, parse_text, read_file
@@ -297,6 +298,6 @@ def test_a_better_output_is_kept_unless_it_was_flagged_by_other_checks(tmp_path)
     assert target.read_text(encoding="utf-8") == good      # the better file stays
     qa_file = target.with_suffix(".qa.json")
     old = json.loads(qa_file.read_text(encoding="utf-8"))
-    assert old["checks_version"] == "checks-v2"
+    assert old["checks_version"] == CHECKS_VERSION
     qa_file.write_text(json.dumps({**old, "checks_version": "checks-v1"}), encoding="utf-8")
     assert write(False) is None and "negation" in target.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pipeline.checks.meaning import MEANING_CHECKS, READER_WORDS, MeaningConfig, check_confidence
 from pipeline.checks.result import CheckResult
 from pipeline.document import Article, Segment
+from pipeline.terms import consistency, term_table
 from pipeline.text.sentences import count_en_sentences, count_zh_sentences
 from pipeline.text.spans import strip_restored, strip_spans
 from pipeline.text.han import HAN
@@ -21,7 +22,7 @@ from pipeline.text.han import HAN
 
 # Bump when the checks change what gets flagged: outputs flagged by other checks cannot be
 # compared by their flag counts (output/writing.py).
-CHECKS_VERSION = "checks-v2"   # v2: the meaning checks
+CHECKS_VERSION = "checks-v3"   # v2: the meaning checks; v3: terms matched by stem, variants, author glosses
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
             terms_total += len(seg.terms)
             terms_ok += len(seg.terms) - len(glossary.missing(list(seg.terms), english))
         residue += not seg.qa[2].ok
+    table = term_table(article, glossary)
+    consistent, recurring = consistency(table)
     for seg in article.segments:  # formulas kept verbatim outside the model count as intact
         if not seg.translate:
             spans_total += len(seg.spans)
@@ -159,6 +162,10 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "formulas_kept": spans_ok,
         "glossary_terms": terms_total,
         "glossary_ok": terms_ok,
+        "glossary_retries": sum(s.glossary_retries for s in translated),
+        "terms_consistent": consistent,   # occurrences of recurring terms in their article's usual rendering
+        "terms_recurring": recurring,
+        "term_table": table,
         "residue_segments": residue,
         "failed_checks": dict(failed_checks),
         "summary": article.summary,
@@ -169,7 +176,8 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
 def percentages(qa: dict) -> dict:
     """The QA figures as shown to a reader: the counts plus the two percentages made from them."""
     return {**qa, "formula_integrity": pct(qa["formulas_kept"], qa["formula_spans"]),
-            "glossary_adherence": pct(qa["glossary_ok"], qa["glossary_terms"])}
+            "glossary_adherence": pct(qa["glossary_ok"], qa["glossary_terms"]),
+            "term_consistency": pct(qa.get("terms_consistent", 0), qa.get("terms_recurring", 0))}
 
 
 def qa_line(qa: dict) -> str:

@@ -22,6 +22,9 @@ def totals(article_qa: list[dict]) -> dict:
         "formulas_kept": sum(s["formulas_kept"] for s in article_qa),
         "glossary_terms": sum(s["glossary_terms"] for s in article_qa),
         "glossary_ok": sum(s["glossary_ok"] for s in article_qa),
+        "glossary_retries": sum(s.get("glossary_retries", 0) for s in article_qa),
+        "terms_consistent": sum(s.get("terms_consistent", 0) for s in article_qa),
+        "terms_recurring": sum(s.get("terms_recurring", 0) for s in article_qa),
         "residue_segments": sum(s["residue_segments"] for s in article_qa),
         "conservation_problems": sum(len(s.get("conservation", [])) for s in article_qa),
     }
@@ -34,7 +37,8 @@ def aggregate(article_qa: list[dict]) -> dict:
 
 def write_run_report(out_dir: Path, article_qa: list[dict], failures: list[tuple[str, str]],
                      seconds: float, model_id: str) -> dict:
-    summaries = [percentages(s) for s in article_qa]
+    # Each article's term table is in its own qa.json.
+    summaries = [percentages({k: v for k, v in s.items() if k != "term_table"}) for s in article_qa]
     totals = aggregate(article_qa)
     report = {"model": model_id, "seconds": round(seconds, 1), "totals": totals,
               "articles": summaries, "failures": [{"input": i, "reason": r} for i, r in failures]}
@@ -44,11 +48,12 @@ def write_run_report(out_dir: Path, article_qa: list[dict], failures: list[tuple
         f"Model `{model_id}`; {totals['articles']} article(s), {totals['segments']} segment(s) in {seconds:.1f} s.", "",
         "Formulas are counted in the source files themselves; \"differs from source\" counts what an output "
         "lost from (or added to) its source - each is named at the top of that file.", "",
-        "| formulas intact | glossary adherence | segments with Chinese left | flagged segments | "
-        "differs from source | failures |",
-        "|---|---|---|---|---|---|",
+        "| formulas intact | glossary adherence | term consistency | glossary retries | segments with Chinese left | "
+        "flagged segments | differs from source | failures |",
+        "|---|---|---|---|---|---|---|---|",
         f"| {totals['formula_integrity']}% of {totals['formula_spans']} | {totals['glossary_adherence']}% of "
-        f"{totals['glossary_terms']} | {totals['residue_segments']} | {totals['flagged_segments']} | "
+        f"{totals['glossary_terms']} | {totals['term_consistency']}% of {totals['terms_recurring']} | "
+        f"{totals['glossary_retries']} | {totals['residue_segments']} | {totals['flagged_segments']} | "
         f"{totals['conservation_problems']} | {len(failures)} |",
         "", "| article | file | segments | flagged | formulas | glossary | differs from source | failed checks |",
         "|---|---|---|---|---|---|---|---|",

@@ -117,7 +117,6 @@ class RetryForGlossary:
         glossary = call.glossary
         todo = []
         for seg in segments:
-            seg.terms = call.terms(protect(seg.source, seg.spans))
             missing = glossary.missing(seg.terms, seg.translation or "")
             if missing and not seg.flags:  # a flagged segment gets no further retries
                 todo.append((seg, missing))
@@ -126,10 +125,14 @@ class RetryForGlossary:
             + ", ".join(f"{zh} = {en}" for zh, en in missing)]) for seg, missing in todo]
         call(retries, DEFAULT_STYLE, strict=True, stage=self.name)
         for (seg, missing), unit in zip(todo, retries):
+            seg.glossary_retries += 1
             still = glossary.missing(seg.terms, unit.english or "")
+            terms = ", ".join(zh for zh, _ in missing)
             if not unit.problems and len(still) < len(missing):
                 seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
-                seg.notes.append(f"retried for glossary terms: {', '.join(zh for zh, _ in missing)}")
+                seg.notes.append(f"retried for glossary terms: {terms}")
+            else:
+                seg.notes.append(f"retried for glossary terms ({terms}): not accepted, the first answer kept")
 
 
 class RetryForMeaning:

@@ -15,7 +15,6 @@ from pipeline.document import Confidence
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 from pipeline.document import Segment
 from pipeline.backends.prompts import PROMPT_VERSION
-from pipeline.text.protect import protect
 from pipeline.checks.qa import QAConfig
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
@@ -24,7 +23,7 @@ from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryA
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v4"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence
+TRANSLATOR_VERSION = "retry-v5"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -77,7 +76,6 @@ class Translator:
         seg.translation, seg.flags, seg.notes = entry.translation, list(entry.flags), list(entry.notes)
         seg.attempts, seg.from_memory = entry.attempts, True
         seg.confidence = Confidence(*entry.confidence) if entry.confidence else None
-        seg.terms = self.call.terms(protect(seg.source, seg.spans))
         with self._count_lock:
             self.memory_hits += 1
         return True

@@ -44,7 +44,11 @@ class ModelCall:
         self.requests_by_stage: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def terms(self, text: str) -> tuple[tuple[str, str], ...]:
+    def terms(self, text: str, owner: Segment | None) -> tuple[tuple[str, str], ...]:
+        """The terms a request asks for: its segment's (glossary and the article's author
+        glosses, pipeline/terms.py) that occur in its text."""
+        if owner is not None:
+            return tuple((zh, en) for zh, en in owner.terms if zh in text)
         return tuple(self.glossary.terms_in(text)) if self.glossary else ()
 
     def __call__(self, units: list[Unit], style: PlaceholderStyle, strict: bool, stage: str) -> None:
@@ -55,7 +59,7 @@ class ModelCall:
             text = protect(u.source, u.spans, style)
             requests.append(TranslationRequest(
                 text=text, placeholders=tuple(style.make(n) for n in range(1, len(u.spans) + 1)),
-                terms=self.terms(text), strict=strict, notes=tuple(u.problems)))
+                terms=self.terms(text, u.owner), strict=strict, notes=tuple(u.problems)))
         replies = self.backend.translate(requests)
         with self._lock:
             self.requests_by_stage[stage] += len(requests)

@@ -1,0 +1,114 @@
+"""An article's term table: the glossary's terms plus the English the author gave for a term
+(梯度裁剪(Gradient Clipping)), so every segment of the article - not only the one holding the
+gloss - is asked for and checked against the same rendering. Each segment's terms are set here,
+once, before the model sees it; qa.json shows the table and how each term was rendered."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.document import Article
+from pipeline.glossary import Glossary, Term, renderings
+from pipeline.text.han import HAN
+from pipeline.text.protect import protect
+from pipeline.text.words import contains, stems
+
+# 梯度裁剪(Gradient Clipping), 大语言模型（LLM）: English in brackets right after Han characters.
+_GLOSS = re.compile(r"[（(]\s*([A-Za-z][A-Za-z0-9 .'-]*[A-Za-z0-9])\s*[)）]")
+# Characters that end the words before a term (的, 为, 称...): the term is what follows the last.
+_BEFORE_TERM = set("的了是为称叫即和与或在把被对将从这那个种所谓就也都而及其用以让使由得该此")
+_MAX_TERM_CHARS = 8
+
+
+def author_glosses(text: str, glossary: Glossary | None) -> dict[str, str]:
+    """zh -> the English the author wrote after it, for the terms that matter to other segments:
+    the term is the longest ending of the Han characters before the bracket (after the last
+    function character such as 的) that is a glossary term or occurs again in the text."""
+    found: dict[str, str] = {}
+    for m in _GLOSS.finditer(text):
+        run = _after_function_words(_han_tail(text[:m.start()].rstrip()))
+        for start in range(max(0, len(run) - _MAX_TERM_CHARS), len(run) - 1):
+            zh = run[start:]
+            if (glossary is not None and zh in glossary.terms) or text.count(zh) >= 2:
+                found.setdefault(zh, m.group(1).strip())
+                break
+    return found
+
+
+def _han_tail(text: str) -> str:
+    n = len(text)
+    while n > 0 and HAN.fullmatch(text[n - 1]):
+        n -= 1
+    return text[n:]
+
+
+def _after_function_words(run: str) -> str:
+    return run[max((i + 1 for i, c in enumerate(run) if c in _BEFORE_TERM), default=0):]
+
+
+def author_terms(article: Article, glossary: Glossary | None) -> dict[str, Term]:
+    """The article's author glosses as terms: an acronym gloss is accepted beside the glossary's
+    rendering (large language model (LLM)); a worded one becomes the rendering."""
+    text = "\n".join(b.source for b in article.all_blocks)
+    extra: dict[str, Term] = {}
+    for zh, gloss in author_glosses(text, glossary).items():
+        known = glossary.terms.get(zh) if glossary is not None else None
+        if known is None:
+            extra[zh] = Term(zh, gloss, "", "author's gloss")
+        elif gloss.isupper():
+            if not any(r.lower() == gloss.lower() for r in known.renderings()):
+                extra[zh] = Term(zh, f"{renderings(known.en)[0]} ({gloss})", "", "author's gloss", known.variants)
+        elif stems(gloss) != stems(renderings(known.en)[0]):
+            extra[zh] = Term(zh, gloss, "", "author's gloss")
+    return extra
+
+
+def attach_terms(article: Article, glossary: Glossary | None) -> None:
+    """Each segment's terms, from the glossary and the article's author glosses."""
+    article.author_terms = author_terms(article, glossary)
+    table = glossary.with_terms(article.author_terms) if glossary is not None else (
+        Glossary(article.author_terms) if article.author_terms else None)
+    for block in article.all_blocks:
+        for seg in block.segments:
+            seg.terms = tuple(table.terms_in(protect(seg.source, seg.spans))) if table is not None else ()
+
+
+def term_table(article: Article, glossary: Glossary | None) -> list[dict]:
+    """Each term of the article: its rendering, where it comes from, in how many segments it
+    occurs and is rendered, and which accepted renderings were used (consistency)."""
+    terms = {**(glossary.terms if glossary is not None else {}), **article.author_terms}
+    rows: dict[str, dict] = {}
+    for block in article.all_blocks:
+        for seg in block.segments:
+            words = stems(seg.translation or "")
+            for zh, en in seg.terms:
+                row = rows.setdefault(zh, {"zh": zh, "en": en, "origin": "author" if zh in article.author_terms else "glossary",
+                                           "segments": 0, "rendered": 0, "renderings": {}})
+                row["segments"] += 1
+                used = rendering_used(terms, zh, en, words)
+                if used is not None:
+                    row["rendered"] += 1
+                    row["renderings"][used] = row["renderings"].get(used, 0) + 1
+    return list(rows.values())
+
+
+def rendering_used(terms: dict[str, Term], zh: str, en: str, words: tuple[str, ...]) -> str | None:
+    """Which accepted rendering the translation uses; `X (Y)` counts as one (an abbreviation
+    after its expansion is not a second rendering)."""
+    term = terms.get(zh)
+    texts = term.renderings() if term is not None and term.en == en else renderings(en)
+    for i, text in enumerate(texts):
+        if contains(words, stems(text)):
+            return renderings(en)[0] if i < len(renderings(en)) else text
+    return None
+
+
+def consistency(rows: list[dict]) -> tuple[int, int]:
+    """(occurrences in the term's most used rendering, rendered occurrences) over the terms
+    rendered in two segments or more."""
+    same = total = 0
+    for row in rows:
+        if row["rendered"] >= 2:
+            same += max(row["renderings"].values())
+            total += row["rendered"]
+    return same, total

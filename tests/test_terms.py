@@ -1,0 +1,61 @@
+"""An article's term table (pipeline/terms.py): the author's own English for a term is asked for
+and checked in every segment of the article, and qa.json reports adherence and consistency."""
+
+from pathlib import Path
+
+import pytest
+
+from copying_backend import CopyingBackend, context_over, translate_article
+from pipeline.glossary import Glossary
+from pipeline.ingest.reader import parse_text
+from pipeline.terms import author_glosses, consistency
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return Glossary.default()
+
+
+def test_the_term_before_a_bracketed_english_gloss(glossary):
+    text = ("我们使用梯度裁剪(Gradient Clipping)和大语言模型（LLM），以及所谓的压缩映射（Contraction Mapping）。"
+            "这个结果(2019)说的(here)就是：一般的压缩映射都有不动点；而谱半径（Spectral Radius）只出现一次。")
+    # Terms that are glossary terms or occur again; not a year, not a one-off phrase.
+    assert author_glosses(text, glossary) == {"梯度裁剪": "Gradient Clipping", "大语言模型": "LLM",
+                                              "压缩映射": "Contraction Mapping"}
+
+
+class RecordingBackend(CopyingBackend):
+    """Copies like its parent and keeps every request."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def translate(self, batch):
+        self.seen += batch
+        return super().translate(batch)
+
+
+def test_an_author_gloss_is_asked_for_in_every_segment_and_reported(tmp_path):
+    [article] = parse_text("标题\n\n本文讨论收缩映射（Contraction Mapping）。\n\n收缩映射的性质很好。\n\n"
+                           "大语言模型（LLM）很强。\n\n大语言模型很大。\n", Path("a.md"))
+    backend = RecordingBackend()
+    qa = translate_article(article, context_over(backend, use_glossary=True))
+    second = next(r for r in backend.seen if r.text.startswith("收缩映射的性质"))
+    assert ("收缩映射", "Contraction Mapping") in second.terms
+    fourth = next(r for r in backend.seen if r.text.startswith("大语言模型很大"))
+    assert ("大语言模型", "large language model (LLM)") in fourth.terms
+    rows = {row["zh"]: row for row in qa["term_table"]}
+    assert rows["收缩映射"]["origin"] == "author" and rows["收缩映射"]["segments"] == 2
+    assert rows["大语言模型"]["en"] == "large language model (LLM)"
+    # The copying backend keeps the Latin letters of the glossing segment and renders no other term.
+    assert rows["收缩映射"]["rendered"] == 1 and rows["收缩映射"]["renderings"] == {"Contraction Mapping": 1}
+    assert qa["glossary_ok"] < qa["glossary_terms"] and qa["terms_recurring"] == 0
+    assert qa["glossary_retries"] >= 1
+
+
+def test_consistency_counts_the_usual_rendering_of_recurring_terms():
+    rows = [{"rendered": 3, "renderings": {"mean": 2, "average": 1}},
+            {"rendered": 1, "renderings": {"rank": 1}},          # once: nothing to be consistent with
+            {"rendered": 2, "renderings": {"norm": 2}}]
+    assert consistency(rows) == (4, 5)
