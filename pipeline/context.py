@@ -34,7 +34,8 @@ class RunContext:
         self.backend = backend if backend is not None else LazyBackend(
             settings.backend, Path(settings.model_path) if settings.model_path else None, slots=settings.slots,
             prompt_state_dir=settings.prompt_state_dir)
-        self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory, settings.meaning)
+        self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory, settings.meaning,
+                                     settings.context_chars)
 
     def report_progress(self, done: int, total: int) -> None:
         if self.progress is not None:

@@ -88,6 +88,7 @@ class Segment:
     from_memory: bool = False                # served by the translation memory, no model call
     requests: int = 0                        # model requests spent on it (the run's count)
     glossary_retries: int = 0                # of which asked again for missing terms
+    context: str = ""                        # the previous segment's Chinese, if context is on
     confidence: Confidence | None = None     # of the answer kept, where the model can say
 
     @property

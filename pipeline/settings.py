@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_bytes: int = DEFAULT_MAX_BYTES
     force: bool = False
     slots: int = DEFAULT_SLOTS   # concurrent segment requests one llama.cpp model serves
+    # The previous segment's Chinese (up to this many characters, formulas left out) sent with
+    # each request as context; 0: none. Off: it did not win on the dev sets (README, "Context").
+    context_chars: int = 0
     summaries: bool = True       # needs a chat model: the llama backend
     follow_symlinks: bool = False  # read links in an input folder that lead outside it
     qa: QAConfig = QAConfig()

@@ -150,7 +150,7 @@ SEGMENT_FAILURE = "cannot be segmented"
 def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
     """An article that cannot be segmented is its input's failure alone."""
     try:
-        segment_article(article, ctx.settings.max_chars)
+        segment_article(article, ctx.settings.max_chars, ctx.settings.context_chars)
         attach_terms(article, ctx.glossary)
     except Exception as exc:
         result.failures.append((article.label, f"{SEGMENT_FAILURE}: {type(exc).__name__}: {exc}"))

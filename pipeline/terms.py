@@ -5,16 +5,12 @@ once, before the model sees it; qa.json shows the table and how each term was re
 
 from __future__ import annotations
 
-import re
-
 from pipeline.document import Article
 from pipeline.glossary import Glossary, Term, renderings
 from pipeline.text.han import HAN
 from pipeline.text.protect import protect
-from pipeline.text.words import contains, stems
+from pipeline.text.words import AUTHOR_GLOSS, contains, stems
 
-# 梯度裁剪(Gradient Clipping), 大语言模型（LLM）: English in brackets right after Han characters.
-_GLOSS = re.compile(r"[（(]\s*([A-Za-z][A-Za-z0-9 .'-]*[A-Za-z0-9])\s*[)）]")
 # Characters that end the words before a term (的, 为, 称...): the term is what follows the last.
 _BEFORE_TERM = set("的了是为称叫即和与或在把被对将从这那个种所谓就也都而及其用以让使由得该此")
 _MAX_TERM_CHARS = 8
@@ -25,7 +21,7 @@ def author_glosses(text: str, glossary: Glossary | None) -> dict[str, str]:
     the term is the longest ending of the Han characters before the bracket (after the last
     function character such as 的) that is a glossary term or occurs again in the text."""
     found: dict[str, str] = {}
-    for m in _GLOSS.finditer(text):
+    for m in AUTHOR_GLOSS.finditer(text):
         run = _after_function_words(_han_tail(text[:m.start()].rstrip()))
         for start in range(max(0, len(run) - _MAX_TERM_CHARS), len(run) - 1):
             zh = run[start:]

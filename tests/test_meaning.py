@@ -97,6 +97,16 @@ def test_a_segment_failing_a_meaning_check_gets_one_retry_that_names_the_problem
         assert any("a negation (not / no / never) may have been added or lost" in f and "梯度不大" in f
                    for f in seg.flags)
         assert any("not accepted" in n for n in seg.notes)
+    assert any("不动" in "".join(notes) for notes in backend.asked)    # the lost negation named by its words
+
+
+def test_without_the_meaning_retry_the_failure_is_flagged_at_once():
+    from pipeline.checks.meaning import MeaningConfig
+
+    [article] = parse_text("梯度不大。它不动。\n", __import__("pathlib").Path("a.txt"))
+    backend = ForgetfulBackend(True)
+    qa = translate_article(article, context_over(backend, meaning=MeaningConfig(retry=False)))
+    assert len(backend.asked) == 1 and qa["failed_checks"] == {"negation": 1}
 
 
 class EchoingBackend(CopyingBackend):
@@ -163,3 +173,86 @@ def test_confidence_is_a_check_when_a_threshold_is_set():
     assert not check_confidence(unsure, MeaningConfig(min_confidence=0.6)).ok
     assert check_confidence(Confidence(0.8, 0.3), MeaningConfig(min_confidence=0.6)).ok
     assert check_confidence(None, MeaningConfig(min_confidence=0.6)).ok   # a backend that cannot say
+
+
+class OneSentenceWrongBackend(CopyingBackend):
+    """Loses the negation of the second sentence whenever it translates the whole paragraph;
+    asked for that sentence alone, it gets it right (`fixed`) or not."""
+
+    def __init__(self, fixed: bool):
+        super().__init__()
+        self.fixed, self.alone = fixed, []
+
+    def translate(self, batch):
+        replies = []
+        for r in batch:
+            if r.text.startswith("它不动"):
+                self.alone.append(r.notes)
+                replies.append(Reply("It does not move." if self.fixed else "It moves."))
+            else:
+                replies.append(Reply("The gradient is large. It moves. The loss is small."))
+        return replies
+
+
+@pytest.mark.parametrize("fixed", [True, False])
+def test_a_sentence_still_wrong_after_the_retry_is_repaired_alone(fixed):
+    [article] = parse_text("梯度很大。它不动。损失很小。\n", __import__("pathlib").Path("a.txt"))
+    backend = OneSentenceWrongBackend(fixed)
+    qa = translate_article(article, context_over(backend))
+    [seg] = article.segments
+    assert backend.alone and any("不动" in "".join(notes) for notes in backend.alone)   # the problem named
+    if fixed:
+        assert seg.translation == "The gradient is large. It does not move. The loss is small."
+        assert qa["flagged"] == 0 and any("repaired sentence by sentence (1 of 1" in n for n in seg.notes)
+    else:
+        assert seg.translation == "The gradient is large. It moves. The loss is small."
+        assert qa["failed_checks"] == {"negation": 1} and any("not accepted" in n for n in seg.notes)
+
+
+class FormulaSentenceBackend(CopyingBackend):
+    """Drops the negation of a sentence holding a formula; the sentence alone comes back right."""
+
+    def translate(self, batch):
+        replies = []
+        for r in batch:
+            marker = r.placeholders[0] if r.placeholders else ""
+            if r.text.startswith("它很大"):
+                replies.append(Reply("It is large."))
+            elif r.text.count("。") == 1:     # the first sentence alone
+                replies.append(Reply(f"Let {marker} be non-zero and not large."))
+            else:
+                replies.append(Reply(f"Let {marker} be large. It is large."))
+        return replies
+
+
+def test_a_repaired_sentence_keeps_its_formula_exactly_once():
+    [article] = parse_text("设$x_1$不为零且不大。它很大。\n", __import__("pathlib").Path("a.txt"))
+    qa = translate_article(article, context_over(FormulaSentenceBackend()))
+    [seg] = article.segments
+    assert seg.translation == "Let $x_1$ be non-zero and not large. It is large."
+    assert qa["formulas_kept"] == qa["formula_spans"] == 1 and qa["flagged"] == 0
+
+
+class OverlappingRepairBackend(CopyingBackend):
+    """Splits the second Chinese sentence over two English ones; asked for it alone, says all
+    of it again - spliced in, the second half would be said twice."""
+
+    def translate(self, batch):
+        replies = []
+        for r in batch:
+            if r.text.startswith("价格是100万"):
+                replies.append(Reply("The price is 1 million tokens per yuan, and some people joked that even "
+                                     "random output would be art."))
+            else:
+                replies.append(Reply("The model was released. The price is 100 tokens. Some people joked that "
+                                     "even random output would be art."))
+        return replies
+
+
+def test_a_repair_that_would_say_the_next_sentence_twice_is_refused():
+    [article] = parse_text("模型发布了。价格是100万token一块钱,有人调侃说乱码也是艺术。\n",
+                           __import__("pathlib").Path("a.txt"))
+    translate_article(article, context_over(OverlappingRepairBackend()))
+    [seg] = article.segments
+    assert seg.translation.count("random output would be art") == 1
+    assert any("repair sentence by sentence tried" in n for n in seg.notes)

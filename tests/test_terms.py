@@ -59,3 +59,19 @@ def test_consistency_counts_the_usual_rendering_of_recurring_terms():
             {"rendered": 1, "renderings": {"rank": 1}},          # once: nothing to be consistent with
             {"rendered": 2, "renderings": {"norm": 2}}]
     assert consistency(rows) == (4, 5)
+
+
+def test_with_context_on_each_request_carries_the_previous_segments_chinese_without_formulas():
+    from pipeline.backends.prompts import user_message
+
+    [article] = parse_text("标题\n\n第一段讲$x^2$的性质。\n\n第二段继续。\n", Path("c.md"))
+    backend = RecordingBackend()
+    translate_article(article, context_over(backend, context_chars=6))
+    second = next(r for r in backend.seen if r.text.startswith("第二段"))
+    assert second.context.endswith("的性质。")
+    assert "$" not in second.context and len(second.context) <= 6
+    assert "for context only" in user_message(second)
+    [plain] = parse_text("标题\n\n第一段。\n\n第二段。\n", Path("d.md"))
+    backend = RecordingBackend()
+    translate_article(plain, context_over(backend))
+    assert all(r.context == "" for r in backend.seen)     # off by default

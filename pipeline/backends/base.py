@@ -15,6 +15,7 @@ class TranslationRequest:
     terms: tuple[tuple[str, str], ...] = ()  # (zh, en) glossary terms found in `text`
     strict: bool = False               # a retry: restate the rules more firmly
     notes: tuple[str, ...] = field(default_factory=tuple)  # what went wrong last time
+    context: str = ""                  # the Chinese before `text`, not to be translated
 
 
 @dataclass(frozen=True)

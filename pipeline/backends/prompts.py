@@ -28,6 +28,8 @@ PLAIN_SYSTEM_PROMPT = "Translate the user's Chinese text into English. Output on
 
 def user_message(request: TranslationRequest) -> str:
     lines = []
+    if request.context:
+        lines.append(f"Preceding text, for context only - do not translate it: {request.context}")
     if request.terms:
         lines.append("Use these term translations:")
         lines += [f"- {zh} = {en}" for zh, en in request.terms]

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 import re
+
+import regex
 from dataclasses import dataclass
 
 from pipeline.checks.result import CheckResult
-from pipeline.text.han import HAN
+from pipeline.text.han import HAN, HAN_CLASS
 from pipeline.text.numbers import en_quantities, zh_quantities
 from pipeline.text.sentences import ZH_SENTENCE_END, split_en_sentences
+from pipeline.text.words import AUTHOR_GLOSS
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class MeaningConfig:
     # Flag an answer whose mean token probability is below this (0: off). Measured AUC against
     # the worst quarter of dev lines by chrF: 0.71 (d2l), 0.72 (FLORES) - a weak signal (README).
     min_confidence: float = 0.0
+    retry: bool = True               # one retry naming the problem (False: flag at once; the bench's A/B)
 
 
 # -- negation ---------------------------------------------------------------------------------
@@ -38,7 +42,7 @@ _ZH_NOT_NEGATION = (
     # A-not-A questions (是不是 "is it", 有没有 "is there", 会不会 "could it") ask, they do not deny
     r"([是会能有好对要可行])[不没]\1|"
     "无处不|美中不足|不愠不火|不例外|毫无疑问|不言而喻|不可思议|情不自禁|"
-    "不同|不断|不仅|不少|不久|不妨|不过|不如|不然|不得不|不禁|不管|不论|不止|不外乎|毫不犹豫|不错|不得了|"
+    "不同|不断|不仅|不只|不用说|不少|不久|不妨|不过|不然|不得不|不禁|不管|不论|不止|不外乎|毫不犹豫|不错|不得了|"
     "无论|无数|无穷|无限|无需|无须|非常|除非|莫非|无非|是非|未来|别人|别的|别处|分别|区别|特别|差别|类别|级别|识别|"
     "判别|个别|告别|否则|是否|能否|可否|与否|必不可少|不可或缺")
 # Words built on one that English often renders as one prefixed word (无关 "unrelated", 非零
@@ -47,7 +51,7 @@ _ZH_NOT_NEGATION = (
 _ZH_MAYBE_NEGATION = (
     "不一定|未必不|无关|无偏|无监督|无损|无界|无约束|无条件|无效|无理|无意|非线性|非负|非零|非凸|非平凡|非对称|"
     "非平稳|非参数|非正式|非\\d|未知|不变|不等式|不等|不动点|不确定|不可逆|不对称|不平衡|不连续|不稳定|不相关|"
-    "不可导|不可|不足为|不二|不一|难道不|没多久|没什么|没有什么")
+    "不可导|不可|不足为|不二|不一|不如|难道不|没多久|没什么|没有什么")
 _ZH_FALSE_FRIENDS = re.compile(f"{_ZH_NOT_NEGATION}|{_ZH_MAYBE_NEGATION}")
 _ZH_MAYBE = re.compile(_ZH_MAYBE_NEGATION)
 _ZH_NEGATION = re.compile("并不|并非|未必|无法|不能|不会|不是|没有|毫无|从不|从未|绝不|决不|不|没|未|无|非|别|勿|否")
@@ -60,14 +64,25 @@ _EN_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|wi
 # One English word with a negating prefix (unknown, non-zero, unlike, less than): what a
 # Chinese false friend (未知, 非零, 不同, 不到) or a negated adjective (不合理) often becomes.
 _EN_PREFIXED = re.compile(r"\b(?:(?:un|non)-?(?!der|til|it|ion|ique|iver|iform|less|ified|ify)[a-z]{3,}|less than|"
-                          r"(?<!\ba )little|(?<!\ba )few|"
+                          r"(?<!\ba )little|(?<!\ba )few|less|"
                           r"fewer than|in(?:sufficient|correct|valid|dependent|finite|evitabl[ey])|ir[a-z]{5,}|"
                           r"im(?:possible|proper|balanced))\b", re.IGNORECASE)
 
 
 def zh_negations(zh: str) -> tuple[int, int]:
     """(negations, words built on a negating character that may or may not read as one)."""
-    return len(_ZH_NEGATION.findall(_ZH_FALSE_FRIENDS.sub(" ", zh))), len(_ZH_MAYBE.findall(zh))
+    return len(zh_negation_cues(zh)), len(_ZH_MAYBE.findall(zh))
+
+
+_HAN_AFTER = regex.compile(f"{HAN_CLASS}{{0,2}}")
+
+
+def zh_negation_cues(zh: str) -> list[str]:
+    """Each negation of the Chinese with the two characters after it (不除以, 没有用): what a
+    reader or the model's retry can find it by."""
+    plain = _ZH_FALSE_FRIENDS.sub(lambda m: " " * len(m.group()), zh)
+    return [m.group() + _HAN_AFTER.match(zh, m.end()).group() for m in _ZH_NEGATION.finditer(plain)]
+
 
 
 def en_negations(en: str) -> tuple[int, int]:
@@ -88,7 +103,11 @@ def check_negation(zh: str, en: str, config: MeaningConfig = MeaningConfig()) ->
     lost = n_zh - (n_en + max(0, soft_en - soft_zh))    # the English lacks a negation the Chinese has
     added = n_en - (n_zh + max(0, soft_zh - soft_en))   # the English has one the Chinese does not
     ok = lost <= config.negation_tolerance and added <= config.negation_tolerance
-    return CheckResult("negation", ok, "" if ok else f"{n_zh} negation(s) in the Chinese, {n_en} in the English")
+    if ok:
+        return CheckResult("negation", True)
+    cues = "、".join(zh_negation_cues(zh)[:4])
+    said = (f"the Chinese negates {n_zh} time(s) ({cues})" if n_zh else "the Chinese has no negation")
+    return CheckResult("negation", False, f"{said}, the English {n_en} time(s)")
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -106,15 +125,19 @@ def check_numbers(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> 
 
 
 def _show(q) -> str:
+    """7,000,000,000 as "7 billion (7,000,000,000)": the scale is what a translation gets wrong."""
     value = int(q.value) if q.value == int(q.value) else q.value
-    return f"~{value:,}" if q.vague else f"{value:,}" if isinstance(value, int) else str(value)
+    shown = f"{value:,}" if isinstance(value, int) else str(value)
+    for scale, word in ((10 ** 12, "trillion"), (10 ** 9, "billion"), (10 ** 6, "million")):
+        if isinstance(value, int) and value >= scale:
+            shown = f"{value / scale:g} {word} ({shown})"
+            break
+    return f"~{shown}" if q.vague else shown
 
 
 # -- Latin tokens: names, acronyms, identifiers, the author's own English terms ---------------
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.'][A-Za-z0-9]+)*")
-# The author's gloss: 梯度裁剪(Gradient Clipping) or （Gradient Clipping）.
-_GLOSS = re.compile(r"[（(]\s*([A-Za-z][A-Za-z0-9 .'-]*[A-Za-z0-9])\s*[)）]")
 
 
 def latin_tokens(zh: str, config: MeaningConfig = MeaningConfig()) -> list[str]:
@@ -137,7 +160,7 @@ def check_latin_tokens(zh: str, en: str, config: MeaningConfig = MeaningConfig()
 def check_author_glosses(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> CheckResult:
     """The English the author gave for a term - 梯度裁剪(Gradient Clipping) - is the English used."""
     english = " ".join(en.lower().split())
-    missing = [g for g in dict.fromkeys(_GLOSS.findall(zh)) if " ".join(g.lower().split()) not in english]
+    missing = [g for g in dict.fromkeys(AUTHOR_GLOSS.findall(zh)) if " ".join(g.lower().split()) not in english]
     return CheckResult("author_glosses", not missing, ", ".join(missing[:3]))
 
 

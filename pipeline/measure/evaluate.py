@@ -32,6 +32,8 @@ class SystemScore:
     residue_segments: int
     flagged_segments: int | None
     seconds: float
+    requests: int | None = None       # model requests and prompt tokens sent (the cost of
+    tokens_sent: int | None = None    # retries, glossary lines and context)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -57,16 +59,20 @@ def score(name: str, hyps: list[str], refs: list[str], seconds: float, qa: dict)
 
 
 def evaluate_pipeline(lines: list[str], refs: list[str], ctx: RunContext) -> SystemScore:
-    """Each line an article of one paragraph, all through the pipeline's stages at once."""
+    """The lines as the paragraphs of one article (so each has the one before as its context,
+    if context is on), all through the pipeline's stages at once."""
     started = time.perf_counter()
-    articles = [Article(title=None, date=None, author=None, source=Path("eval"), index=i,
-                        blocks=[Block(PARAGRAPH, line.strip())]) for i, line in enumerate(lines, 1)]
+    requests, tokens = ctx.backend.requests, ctx.backend.tokens_in
+    article = Article(title=None, date=None, author=None, source=Path("eval"), index=1,
+                      blocks=[Block(PARAGRAPH, line.strip()) for line in lines])
     result = RunResult()
-    finished = list(run_articles(articles, ctx, LocalRunner(ctx), result))
+    finished = list(run_articles([article], ctx, LocalRunner(ctx), result))
     if result.failures:
         raise RuntimeError(result.failures[0][1])
-    hyps = [" ".join(b.translation for b in done.article.blocks) for done in finished]
-    return score("pipeline", hyps, refs, time.perf_counter() - started, aggregate([d.qa for d in finished]))
+    hyps = [block.translation for block in finished[0].article.blocks]
+    result = score("pipeline", hyps, refs, time.perf_counter() - started, aggregate([d.qa for d in finished]))
+    result.requests, result.tokens_sent = ctx.backend.requests - requests, ctx.backend.tokens_in - tokens
+    return result
 
 
 def evaluate_baseline(lines: list[str], refs: list[str], backend) -> SystemScore:
@@ -83,13 +89,14 @@ def evaluate_baseline(lines: list[str], refs: list[str], backend) -> SystemScore
 
 
 def format_table(results: list[SystemScore], dataset: str) -> str:
-    rows = [f"{dataset}", "| system | BLEU | chrF | formula integrity | glossary adherence | residue | flagged | seconds |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = [f"{dataset}", "| system | BLEU | chrF | formula integrity | glossary adherence | residue | flagged | "
+            "seconds | requests | tokens sent |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         gloss = "-" if r.glossary_adherence is None else f"{r.glossary_adherence}%"
         flagged = "-" if r.flagged_segments is None else str(r.flagged_segments)
         rows.append(f"| {r.name} | {r.bleu} | {r.chrf} | {r.formula_integrity}% of {r.formula_spans} | "
-                    f"{gloss} | {r.residue_segments} | {flagged} | {r.seconds} |")
+                    f"{gloss} | {r.residue_segments} | {flagged} | {r.seconds} | {_or_dash(r.requests)} | "
+                    f"{_or_dash(r.tokens_sent)} |")
     rows.append("")
     rows.append(f"BLEU: {results[0].bleu_signature}")
     rows.append(f"chrF: {results[0].chrf_signature}")
@@ -97,3 +104,7 @@ def format_table(results: list[SystemScore], dataset: str) -> str:
         rows.append(f"pipeline - baseline: chrF {results[0].chrf - results[1].chrf:+.2f}, "
                     f"BLEU {results[0].bleu - results[1].bleu:+.2f}")
     return "\n".join(rows)
+
+
+def _or_dash(value) -> str:
+    return "-" if value is None else str(value)

@@ -11,18 +11,33 @@ from pipeline.text.latex import find_latex_spans
 from pipeline.document import DISPLAY_MATH, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
 from pipeline.text.protect import find_protected_spans
 from pipeline.text.sentences import SEGMENT_CUT
+from pipeline.text.spans import strip_spans
 
 DEFAULT_MAX_CHARS = 160
 # Where an over-long sentence may be cut, best first: after a comma, then at a space.
 _SOFT_BREAKS = [re.compile(r"[，,、：:]+"), re.compile(r"\s+")]
 
 
-def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> Article:
+def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS, context_chars: int = 0) -> Article:
     for block in article.all_blocks:
         block.segments = segment_block(block, max_chars)
         for seg in block.segments:
             seg.flags += unsafe_markup_flags(seg)
+    if context_chars:
+        attach_context(article, context_chars)
     return article
+
+
+def attach_context(article: Article, chars: int) -> None:
+    """Each translated segment gets the end of the previous one's Chinese prose (formulas
+    left out: their markers would be confused with the request's own)."""
+    previous = ""
+    for seg in article.segments:
+        if not seg.translate:
+            continue
+        seg.context = previous
+        prose = " ".join(strip_spans(seg.source, seg.spans).split())
+        previous = prose[-chars:] if prose else previous
 
 
 def unsafe_markup_flags(seg: Segment) -> list[str]:

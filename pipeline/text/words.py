@@ -17,6 +17,8 @@ from functools import lru_cache
 import snowballstemmer
 
 _STEMMER = snowballstemmer.stemmer("english")
+# The author's own English for a term, in brackets after it: 梯度裁剪(Gradient Clipping), 大语言模型（LLM）.
+AUTHOR_GLOSS = re.compile(r"[（(]\s*([A-Za-z][A-Za-z0-9 .'-]*[A-Za-z0-9])\s*[)）]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 

@@ -154,7 +154,7 @@ class RetryForMeaning:
                                         strip_restored(seg.translation, seg.spans), self.config)
             if problems:
                 todo.append((seg, problems))
-        retries = [Unit(seg.source, seg.spans, seg, problems=[_ASK[p.name](p.detail) for p in problems])
+        retries = [Unit(seg.source, seg.spans, seg, problems=[ASK[p.name](p.detail) for p in problems])
                    for seg, problems in todo]
         call(retries, DEFAULT_STYLE, strict=True, stage=self.name)
         for (seg, problems), unit in zip(todo, retries):
@@ -174,9 +174,9 @@ class RetryForMeaning:
 
 
 # What the model is told when its answer failed a meaning check.
-_ASK = {
-    "negation": lambda d: f"the negations do not match the Chinese ({d}); translate every negation (不, 没, 未, 无, 非) "
-                          f"and add none",
+ASK = {
+    "negation": lambda d: f"the negations do not match ({d}); give each Chinese negation a negation in the English "
+                          f"(not, no, never, without, un-...) and add none",
     "numbers": lambda d: f"a number is wrong ({d}); give every number exactly as the Chinese states it",
     "latin_tokens": lambda d: f"these names were left out: {d}; keep every name and abbreviation as written",
     "author_glosses": lambda d: f"use the author's own English term: {d}",

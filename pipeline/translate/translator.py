@@ -1,7 +1,7 @@
 """The Translator: a segment the memory knows (or with no Chinese) is settled without the
 model; the rest go through the strategies of strategies.py in order - first pass, retry by
-sentence, retry around the formulas, then the glossary retry and the residue repair - and what
-they produced is stored in the memory. A segment that needed the last resort, or still
+sentence, retry around the formulas, then the glossary retry, the residue repair, the meaning
+retry and the sentence repair (repair.py) - and what they produced is stored in the memory. A segment that needed the last resort, or still
 fails, is flagged: never silently passed."""
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
 from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryAroundFormulas, RetryBySentence,
                                            RetryForGlossary, RetryForMeaning, settle)
+from pipeline.translate.repair import RepairBySentence
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v5"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests
+TRANSLATOR_VERSION = "retry-v6"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -31,11 +32,14 @@ ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
 
 class Translator:
     def __init__(self, backend: Backend, glossary=None, qa: QAConfig = QAConfig(),
-                 memory: TranslationMemory | None = None, meaning: MeaningConfig = MeaningConfig()):
+                 memory: TranslationMemory | None = None, meaning: MeaningConfig = MeaningConfig(),
+                 context_chars: int = 0):
         self.backend, self.glossary, self.qa, self.memory = backend, glossary, qa, memory
+        # An answer made with context is the answer for that context only.
+        with_context = f"/context{context_chars}" if context_chars else ""
         self.memory_context = MemoryContext(
             backend.model_sha256, glossary.version if glossary else "no-glossary",
-            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}/{meaning}")
+            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}/{meaning}{with_context}")
         self.meaning = meaning
         self.call = ModelCall(backend, glossary, qa)
         self._count_lock = threading.Lock()
@@ -99,4 +103,6 @@ class Translator:
         if self.glossary:
             RetryForGlossary().run(segments, self.call)
         RepairResidue().run(segments, self.call)
-        RetryForMeaning(self.meaning).run(segments, self.call)
+        if self.meaning.retry:
+            RetryForMeaning(self.meaning).run(segments, self.call)
+            RepairBySentence(self.meaning).run(segments, self.call)

@@ -59,7 +59,8 @@ class ModelCall:
             text = protect(u.source, u.spans, style)
             requests.append(TranslationRequest(
                 text=text, placeholders=tuple(style.make(n) for n in range(1, len(u.spans) + 1)),
-                terms=self.terms(text, u.owner), strict=strict, notes=tuple(u.problems)))
+                terms=self.terms(text, u.owner), strict=strict, notes=tuple(u.problems),
+                context=u.owner.context if u.owner is not None else ""))
         replies = self.backend.translate(requests)
         with self._lock:
             self.requests_by_stage[stage] += len(requests)
