@@ -147,13 +147,17 @@ class Glossary:
         words = stems(translation)
         return [(zh, en) for zh, en in terms if not self._rendered(self._options_of(zh, en), words)]
 
+    def accepted(self, zh: str | None, en: str) -> list[str]:
+        """The accepted English of a (zh, en) pair: the glossary term's renderings and variants,
+        or - for English the glossary does not hold (an author's gloss) - `en`'s own forms."""
+        term = self.terms.get(zh) if zh else None
+        return term.renderings() if term is not None and term.en == en else renderings(en)
+
     def _options_of(self, zh: str | None, en: str) -> list[tuple]:
         key = (zh or "", en)
         options = self._options.get(key)
         if options is None:
-            term = self.terms.get(zh) if zh else None
-            texts = term.renderings() if term is not None and term.en == en else renderings(en)
-            options = self._options[key] = [s for s in (stems(t) for t in texts) if s]
+            options = self._options[key] = [s for s in (stems(t) for t in self.accepted(zh, en)) if s]
         return options
 
     @staticmethod

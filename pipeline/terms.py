@@ -5,15 +5,18 @@ once, before the model sees it; qa.json shows the table and how each term was re
 
 from __future__ import annotations
 
+import regex
+
 from pipeline.document import Article
 from pipeline.glossary import Glossary, Term, renderings
-from pipeline.text.han import HAN
+from pipeline.text.han import HAN_CLASS
 from pipeline.text.protect import protect
 from pipeline.text.words import AUTHOR_GLOSS, contains, stems
 
 # Characters that end the words before a term (的, 为, 称...): the term is what follows the last.
 _BEFORE_TERM = set("的了是为称叫即和与或在把被对将从这那个种所谓就也都而及其用以让使由得该此")
 _MAX_TERM_CHARS = 8
+_HAN_TAIL = regex.compile(f"{HAN_CLASS}*$")
 
 
 def author_glosses(text: str, glossary: Glossary | None) -> dict[str, str]:
@@ -32,10 +35,7 @@ def author_glosses(text: str, glossary: Glossary | None) -> dict[str, str]:
 
 
 def _han_tail(text: str) -> str:
-    n = len(text)
-    while n > 0 and HAN.fullmatch(text[n - 1]):
-        n -= 1
-    return text[n:]
+    return _HAN_TAIL.search(text).group()
 
 
 def _after_function_words(run: str) -> str:
@@ -53,7 +53,7 @@ def author_terms(article: Article, glossary: Glossary | None) -> dict[str, Term]
             extra[zh] = Term(zh, gloss, "", "author's gloss")
         elif gloss.isupper():
             if not any(r.lower() == gloss.lower() for r in known.renderings()):
-                extra[zh] = Term(zh, f"{renderings(known.en)[0]} ({gloss})", "", "author's gloss", known.variants)
+                extra[zh] = Term(zh, f"{renderings(known.en)[0]} ({gloss})", "", "author's gloss")
         elif stems(gloss) != stems(renderings(known.en)[0]):
             extra[zh] = Term(zh, gloss, "", "author's gloss")
     return extra
@@ -72,7 +72,6 @@ def attach_terms(article: Article, glossary: Glossary | None) -> None:
 def term_table(article: Article, glossary: Glossary | None) -> list[dict]:
     """Each term of the article: its rendering, where it comes from, in how many segments it
     occurs and is rendered, and which accepted renderings were used (consistency)."""
-    terms = {**(glossary.terms if glossary is not None else {}), **article.author_terms}
     rows: dict[str, dict] = {}
     for block in article.all_blocks:
         for seg in block.segments:
@@ -81,18 +80,18 @@ def term_table(article: Article, glossary: Glossary | None) -> list[dict]:
                 row = rows.setdefault(zh, {"zh": zh, "en": en, "origin": "author" if zh in article.author_terms else "glossary",
                                            "segments": 0, "rendered": 0, "renderings": {}})
                 row["segments"] += 1
-                used = rendering_used(terms, zh, en, words)
+                used = rendering_used(glossary, zh, en, words)
                 if used is not None:
                     row["rendered"] += 1
                     row["renderings"][used] = row["renderings"].get(used, 0) + 1
     return list(rows.values())
 
 
-def rendering_used(terms: dict[str, Term], zh: str, en: str, words: tuple[str, ...]) -> str | None:
-    """Which accepted rendering the translation uses; `X (Y)` counts as one (an abbreviation
-    after its expansion is not a second rendering)."""
-    term = terms.get(zh)
-    texts = term.renderings() if term is not None and term.en == en else renderings(en)
+def rendering_used(glossary: Glossary | None, zh: str, en: str, words: tuple) -> str | None:
+    """Which accepted rendering the translation uses (the same ones the glossary check
+    accepts); `X (Y)` counts as one (an abbreviation after its expansion is not a second
+    rendering)."""
+    texts = glossary.accepted(zh, en) if glossary is not None else renderings(en)
     for i, text in enumerate(texts):
         if contains(words, stems(text)):
             return renderings(en)[0] if i < len(renderings(en)) else text

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import regex
-from dataclasses import dataclass
 
 from pipeline.checks.result import CheckResult
 from pipeline.text.han import HAN, HAN_CLASS

@@ -65,14 +65,14 @@ def evaluate_pipeline(lines: list[str], refs: list[str], ctx: RunContext) -> Sys
     requests, tokens = ctx.backend.requests, ctx.backend.tokens_in
     article = Article(title=None, date=None, author=None, source=Path("eval"), index=1,
                       blocks=[Block(PARAGRAPH, line.strip()) for line in lines])
-    result = RunResult()
-    finished = list(run_articles([article], ctx, LocalRunner(ctx), result))
-    if result.failures:
-        raise RuntimeError(result.failures[0][1])
+    run = RunResult()
+    finished = list(run_articles([article], ctx, LocalRunner(ctx), run))
+    if run.failures:
+        raise RuntimeError(run.failures[0][1])
     hyps = [block.translation for block in finished[0].article.blocks]
-    result = score("pipeline", hyps, refs, time.perf_counter() - started, aggregate([d.qa for d in finished]))
-    result.requests, result.tokens_sent = ctx.backend.requests - requests, ctx.backend.tokens_in - tokens
-    return result
+    scored = score("pipeline", hyps, refs, time.perf_counter() - started, aggregate([d.qa for d in finished]))
+    scored.requests, scored.tokens_sent = ctx.backend.requests - requests, ctx.backend.tokens_in - tokens
+    return scored
 
 
 def evaluate_baseline(lines: list[str], refs: list[str], backend) -> SystemScore:

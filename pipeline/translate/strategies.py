@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.checks.meaning import MeaningConfig, meaning_problems
 from pipeline.document import Segment, Span
-from pipeline.text.protect import DEFAULT_STYLE, RETRY_STYLE, protect
+from pipeline.text.protect import DEFAULT_STYLE, RETRY_STYLE
 from pipeline.text.segmenting import split_sentences
 from pipeline.text.spans import locate_restored, rewrite, split_at_spans, strip_restored, strip_spans
 from pipeline.text.han import HAN, HAN_RUN

@@ -1,8 +1,8 @@
 """The Translator: a segment the memory knows (or with no Chinese) is settled without the
 model; the rest go through the strategies of strategies.py in order - first pass, retry by
 sentence, retry around the formulas, then the glossary retry, the residue repair, the meaning
-retry and the sentence repair (repair.py) - and what they produced is stored in the memory. A segment that needed the last resort, or still
-fails, is flagged: never silently passed."""
+retry and the sentence repair (repair.py) - and what they produced is stored in the memory. A
+segment that needed the last resort, or still fails, is flagged: never silently passed."""
 
 from __future__ import annotations
 
