@@ -131,6 +131,7 @@ class Article:
     excerpt: bool = False           # a listing-page excerpt, not the whole article
     summary: str | None = None      # English summary of the article
     summary_flags: list[str] = field(default_factory=list)
+    summary_check: dict = field(default_factory=dict)   # how the summary was made and held to the article
     # The article's stretch of the decoded source file, verbatim, and the parts of it ingest
     # left out on purpose (start, end, reason; offsets into source_text): what the
     # conservation check (pipeline/output/conservation.py) holds the output to.

@@ -191,7 +191,7 @@ def summarize_stage(article: Article, runner: Runner, result: RunResult) -> None
     except Exception as exc:  # a failed summary is flagged, the translation still written
         article.summary_flags = [f"summary failed: {type(exc).__name__}: {exc}"]
         return
-    article.summary, article.summary_flags = outcome.text, outcome.flags
+    article.summary, article.summary_flags, article.summary_check = outcome.text, outcome.flags, outcome.details
     result.flagged += [(article.label, f) for f in outcome.flags]
 
 
@@ -202,9 +202,9 @@ def summarize_with_memory(article: Article, ctx: RunContext) -> SummaryResult:
     stored = ctx.memory.get_summary(key) if ctx.memory is not None else None
     if stored is not None:
         return SummaryResult(*stored)
-    outcome = summarize_article(article, ctx.backend.complete, ctx.glossary, ctx.settings.qa)
+    outcome = summarize_article(article, ctx.backend.complete, ctx.settings.qa, ctx.settings.meaning)
     if ctx.memory is not None:
-        ctx.memory.put_summary(key, outcome.text, outcome.flags, outcome.notes)
+        ctx.memory.put_summary(key, outcome.text, outcome.flags, outcome.notes, outcome.details)
     return outcome
 
 

@@ -170,6 +170,7 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "failed_checks": dict(failed_checks),
         "summary": article.summary,
         "summary_flags": list(article.summary_flags),
+        "summary_check": article.summary_check,
     }
 
 

@@ -42,6 +42,8 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
         meta["qa"] = qa
     if article.summary:
         meta["summary"] = article.summary
+        if article.summary_check.get("mode"):
+            meta["summary_made"] = article.summary_check["mode"]   # condensed by the model, or extractive
     return meta
 
 
@@ -58,7 +60,10 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
         out += _flag_lines(article.title_block)
     if article.summary:
         spans = [s for seg in article.segments for s in seg.spans]
-        out += [NOTE_MARK, f"> **Summary.** {escape_html(_one_line(article.summary), spans)}", ""]
+        # Say how it was made: a summary of the article's own sentences reads differently.
+        label = "Summary (the article's own sentences)." if article.summary_check.get("mode") == "extractive" \
+            else "Summary."
+        out += [NOTE_MARK, f"> **{label}** {escape_html(_one_line(article.summary), spans)}", ""]
     if article.summary_flags:
         out += _warning("zh2en flagged the summary:", article.summary_flags)
     for block in article.blocks:

@@ -37,8 +37,10 @@ def aggregate(article_qa: list[dict]) -> dict:
 
 def write_run_report(out_dir: Path, article_qa: list[dict], failures: list[tuple[str, str]],
                      seconds: float, model_id: str) -> dict:
-    # Each article's term table is in its own qa.json.
-    summaries = [percentages({k: v for k, v in s.items() if k != "term_table"}) for s in article_qa]
+    # Each article's term table and summary check are in its own qa.json; the report names the
+    # summary's mode (condensed by the model, or the article's own sentences).
+    summaries = [percentages({**{k: v for k, v in s.items() if k not in ("term_table", "summary_check")},
+                              "summary_mode": (s.get("summary_check") or {}).get("mode")}) for s in article_qa]
     totals = aggregate(article_qa)
     report = {"model": model_id, "seconds": round(seconds, 1), "totals": totals,
               "articles": summaries, "failures": [{"input": i, "reason": r} for i, r in failures]}

@@ -133,17 +133,22 @@ class TranslationMemory:
                 n += 1
         return n
 
-    def get_summary(self, key: str) -> tuple[str | None, list[str], list[str]] | None:
-        """(text, flags, notes) of the summary stored under `key` (see summarize.summary_key)."""
+    def get_summary(self, key: str) -> tuple[str | None, list[str], list[str], dict] | None:
+        """(text, flags, notes, details) of the summary stored under `key` (see stages.summary_key)."""
         with self._lock:
             row = self._db.execute("SELECT text, flags, notes FROM summaries WHERE key = ?", (key,)).fetchone()
-        return None if row is None else (row[0], json.loads(row[1]), json.loads(row[2]))
+        if row is None:
+            return None
+        notes = json.loads(row[2])   # a list, or (since summary-v3) {"notes": [...], "details": {...}}
+        if isinstance(notes, list):
+            return row[0], json.loads(row[1]), notes, {}
+        return row[0], json.loads(row[1]), notes["notes"], notes["details"]
 
-    def put_summary(self, key: str, text: str | None, flags: list[str], notes: list[str]) -> None:
+    def put_summary(self, key: str, text: str | None, flags: list[str], notes: list[str], details: dict) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
-                             (key, text, json.dumps(flags, ensure_ascii=False), json.dumps(notes, ensure_ascii=False),
-                              _now()))
+                             (key, text, json.dumps(flags, ensure_ascii=False),
+                              json.dumps({"notes": notes, "details": details}, ensure_ascii=False), _now()))
 
     def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""
