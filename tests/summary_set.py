@@ -50,32 +50,43 @@ def flagged(record: dict) -> list[str]:
     return problems
 
 
-def evaluate(path: Path = SET) -> dict:
+def evaluate(path: Path = SET, only: str | None = None) -> dict:
+    """Flagged counts per kind; recall on the injected claims and, apart, on the model's own
+    unsupported sentences ("natural"); false alarms on the untouched summaries."""
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     caught, total = Counter(), Counter()
     for record in records:
+        if only and record.get("set") != only:
+            continue
         kind = record.get("kind") or record["label"]
         total[kind] += 1
         caught[kind] += bool(flagged(record))
-    injected = sum(v for k, v in total.items() if k != "untouched")
-    hits = sum(v for k, v in caught.items() if k != "untouched")
-    false_alarms = caught["untouched"]
-    return {"total": dict(total), "caught": dict(caught),
-            "recall": round(100 * hits / injected, 1) if injected else None,
-            "false_alarm_rate": round(100 * false_alarms / total["untouched"], 1) if total["untouched"] else None,
-            "precision": round(100 * hits / (hits + false_alarms), 1) if hits + false_alarms else None}
+    injected = [k for k in total if k not in ("untouched", "natural")]
+    hits, n = sum(caught[k] for k in injected), sum(total[k] for k in injected)
+
+    def pct(a, b):
+        return round(100 * a / b, 1) if b else None
+    return {"total": dict(total), "caught": dict(caught), "recall_injected": pct(hits, n),
+            "recall_natural": pct(caught["natural"], total["natural"]),
+            "false_alarm_rate": pct(caught["untouched"], total["untouched"]),
+            "precision": pct(hits + caught["natural"], hits + caught["natural"] + caught["untouched"])}
 
 
 def main() -> None:
     if sys.argv[1:2] == ["collect"]:
         collect(sys.argv[2:])
         return
-    figures = evaluate(Path(sys.argv[1]) if len(sys.argv) > 1 else SET)
-    print("| claims | summaries | flagged |\n|---|---|---|")
-    for kind, n in sorted(figures["total"].items()):
-        print(f"| {kind} | {n} | {figures['caught'].get(kind, 0)} ({100 * figures['caught'].get(kind, 0) / n:.1f}%) |")
-    print(f"\nrecall {figures['recall']}%, precision {figures['precision']}%, "
-          f"false alarms {figures['false_alarm_rate']}% of untouched summaries")
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else SET
+    for only in (None, "seeds", "d2l"):
+        figures = evaluate(path, only)
+        if not figures["total"]:
+            continue
+        print(f"\n{only or 'all'}:\n| claims | summaries | flagged |\n|---|---|---|")
+        for kind, n in sorted(figures["total"].items()):
+            print(f"| {kind} | {n} | {figures['caught'].get(kind, 0)} ({100 * figures['caught'].get(kind, 0) / n:.1f}%) |")
+        print(f"recall {figures['recall_injected']}% of injected claims, {figures['recall_natural']}% of the model's "
+              f"own unsupported summaries; false alarms {figures['false_alarm_rate']}% of untouched summaries; "
+              f"precision {figures['precision']}%")
 
 
 if __name__ == "__main__":

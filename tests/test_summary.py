@@ -173,3 +173,17 @@ def test_a_long_articles_later_parts_have_a_say():
     assert len(chosen) <= 8 and sum(len(s.text) for s in chosen) <= 2000
     assert max(s.index for s in chosen) > 40   # the last part of the article is represented
     assert any(s.index <= 2 for s in chosen)   # and the opening
+
+
+def test_the_labelled_summary_set_meets_the_targets():
+    """tests/data/summary-claims.jsonl (README "Summaries"): 60+ untouched summaries of seed and
+    d2l dev articles, 60+ with one injected unsupported claim; catch >= 90%, false alarms <= 10%."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from summary_set import evaluate
+
+    figures = evaluate()
+    injected = sum(n for kind, n in figures["total"].items() if kind not in ("untouched", "natural"))
+    assert injected >= 60 and figures["total"]["untouched"] >= 60
+    assert figures["recall_injected"] >= 90 and figures["false_alarm_rate"] <= 10, figures

@@ -37,22 +37,27 @@ smallest bigger greater faster slower stronger weaker longer shorter cheaper sim
 increase increases increased decrease decreases decreased reduce reduces reduced improve improves improved
 degrade degrades degraded outperform outperforms outperformed underperform exceed exceeds surpass surpasses
 accelerate accelerates slows hurt hurts boost boosts shrink shrinks add adds added remove removes removed
-include includes exclude excludes enable enables disable disables gain gains lose loses
+exclude excludes enable enables disable disables gain gains lose loses
 equivalent equal equals identical differ differs opposite independent unrelated
 necessary sufficient must always never only all every none impossible guarantee guarantees guaranteed
 optimal prove proves proved proven cause causes caused because conclude concludes concluded conclusion
-recommend recommends should replace replaces replaced instead superior inferior first earliest""".split())
+recommend recommends should replace replaces replaced instead superior inferior first earliest
+upward upwards downward downwards above below earlier later positive negative maximize minimize
+maximum minimum increasing decreasing""".split())
 # Words whose two sides a summary may swap: "training guided by theory" / "theory guided by training".
 _ORDERED = re.compile(r"\b(?:by|than|over|rather than|instead of|into|to)\b", re.IGNORECASE)
 _SUPERLATIVE = re.compile(r"\b(?:most|least)\s+([a-z]{4,})", re.IGNORECASE)
 # The summary crediting the author: "the author proposes", "we present" ("the article introduces X"
 # is how one presents another's work too).
-_AUTHOR_CLAIM = re.compile(r"\b(?:the authors?|this (?:article|post|paper|blog)|the (?:article|post|blog)|we|he)\b"
-                           r"[^.]{0,40}?\b(?:propos|invent|develop|design|creat|devis|discover|pioneer)\w*"
-                           r"|\b(?:the authors?|we|he)\b[^.]{0,20}?\b(?:introduc|present)\w*", re.IGNORECASE)
-# The article's sentences crediting the author: "we introduce", "I proposed", "this article derives".
-_AUTHOR_DID = re.compile(r"\b(?:we|I|this (?:article|post|paper|blog)|the author|here)\b[^.]{0,30}?"
-                         r"\b(?:propos|introduc|invent|develop|design|creat|devis|discover|present|deriv|give|construct)",
+_AUTHOR_CLAIM = re.compile(r"\b(?:the authors?|this (?:article|post|paper|blog|section|chapter)|the (?:article|post|blog|section)|"
+                           r"we|he)\b[^.]{0,40}?\b(?:propos|invent|develop|design|creat|devis|discover|pioneer)\w*"
+                           r"|\b(?:the authors?|we|he)\b[^.]{0,20}?\b(?:introduc|present)\w*"
+                           r"|\b(?:propos|introduc|develop|devis|invent)\w*\s+(?:in|by)\s+(?:this|the)\s+"
+                           r"(?:section|article|chapter|post|paper|authors?)\b(?!\s+of\b)", re.IGNORECASE)
+# The article's sentences crediting the author: "we introduce", "I proposed", "we define".
+_AUTHOR_DID = re.compile(r"\b(?:we|I|this (?:article|post|paper|blog|section|chapter)|the author|here)\b[^.]{0,30}?"
+                         r"\b(?:propos|introduc|invent|develop|design|creat|devis|discover|present|deriv|give|construct|"
+                         r"defin|build|built|implement|put together|wr[io]te|make|made)",
                          re.IGNORECASE)
 _OTHERS = re.compile(r"\b(?:paper|papers|proposed by|introduced by|from the|et al|researchers|team|[A-Z][a-z]+'s)\b"
                      r"|《|\"[^\"]{6,}\"|“[^”]{6,}”")
@@ -69,6 +74,9 @@ _NEGATED = re.compile(r"\b(?:not|never|cannot)\b|n't\b", re.IGNORECASE)
 # The summary's own ways of saying no: "less accurate" for "not as good", "prevents".
 _NEGATIVE_WORDS = re.compile(r"\b(?:prevent|avoid|stop|eliminat|lack|absen|free of|fail|unabl|insufficien)\w*",
                              re.IGNORECASE)
+_NON = re.compile(r"\bnon-?([a-z]{3,})\b", re.IGNORECASE)
+_TRAILING = re.compile(r",\s*(?:which|thus|so that|making|allowing|leading to|enabling|ensuring|resulting in|"
+                       r"meaning|because|so)\b", re.IGNORECASE)
 _NOT_A_NUMBER = re.compile(r"\b(?:both|second|seconds|half|one)\b", re.IGNORECASE)
 # A name: an acronym or a word with capitals or digits inside (LoRA, GPT-4, RoPE), a handle or Chinese,
 # or a capitalised word after the sentence's first (Google, Adam); a first word only if possessive.
@@ -143,23 +151,40 @@ def formulas(claim: Claim) -> list[str]:
 def relations(claim: Claim) -> list[str]:
     """A relation word (larger, reduces, removes, only...) or superlative the aligned sentences lack."""
     words = claim.aligned_words
-    added = [w[1] for w in claim.content if w[1] in RELATIONS and not held(w, words)]
+    bases = {_degree_base(w[1]) for w in words}
+    added = [w[1] for w in claim.content if w[1] in RELATIONS and not held(w, words) and _degree_base(w[1]) not in bases]
     text = claim.aligned_text.lower()
     added += [m.group().lower() for m in _SUPERLATIVE.finditer(claim.plain)
               if not re.search(rf"\b(?:most|least)\s+{re.escape(m.group(1).lower()[:5])}", text)]
     return [f"a relation the article's sentences do not state: {', '.join(dict.fromkeys(added))}"] if added else []
 
 
+def _degree_base(word: str) -> str:
+    """short for shorter and shortest (larger, largest -> larg): a comparative stated as a superlative agrees."""
+    return re.sub(r"(?:er|est)$", "", word) if len(word) > 5 else word
+
+
+def added_clause(claim: Claim) -> list[str]:
+    """A trailing clause ("..., which keeps either task from dominating") whose words the aligned
+    sentences mostly lack: a consequence or evaluation the summary added to a faithful sentence."""
+    words = claim.aligned_words
+    for m in _TRAILING.finditer(claim.plain):
+        clause = content_words(claim.plain[m.start():])
+        if len(clause) >= 2 and sum(1 for w in clause if not held(w, words)) >= len(clause) / 2:
+            return [f"adds what the article's sentences do not say: \"{claim.plain[m.start():].strip(' ,.')}\""]
+    return []
+
+
 def swapped_sides(claim: Claim) -> list[str]:
     """The two sides of "by", "than", "over", "into"... the other way round from the aligned
     sentences ("theory guided by training" for "training guided by theory")."""
     for m in _ORDERED.finditer(claim.plain):
-        left, right = content_words(claim.plain[:m.start()])[-2:], content_words(claim.plain[m.end():])[:1]
+        left, right = content_words(claim.plain[:m.start()])[-4:], content_words(claim.plain[m.end():])[:1]
         if not left or not right:
             continue
         for source in (claim.sources[i] for i in claim.aligned):
             for n in re.finditer(rf"\b{re.escape(m.group().lower())}\b", source.lower()):
-                before, after = content_words(source[:n.start()])[-2:], content_words(source[n.end():])[:1]
+                before, after = content_words(source[:n.start()])[-4:], content_words(source[n.end():])[:1]
                 if after and held(right[0], before) and held(after[0], left) and not same_word(after[0], right[0]):
                     return [f"says \"{left[-1][1]} {m.group()} {right[0][1]}\" where the article has it the other way round"]
     return []
@@ -172,6 +197,11 @@ def negation(claim: Claim) -> list[str]:
     had, _ = en_negations(text)
     if said and not had:
         return ["a negation the article's sentences do not make"]
+    for m in _NON.finditer(text):   # "non-zero" in the article, "zero" in the summary
+        base = m.group(1).lower()
+        if re.search(rf"\b{re.escape(base)}\b", claim.plain, re.IGNORECASE) and \
+                not re.search(rf"\bnon-?{re.escape(base)}\b", claim.plain, re.IGNORECASE):
+            return [f"drops the article's \"{m.group()}\""]
     if had and not (said or prefixed or _NEGATIVE_WORDS.search(claim.plain)):
         for m in _NEGATED.finditer(text):
             after = content_words(" ".join(text[m.end():].split()[:4]))[:2]
@@ -194,8 +224,9 @@ def _author_credited(claim: Claim) -> list[str]:
     named = [stems(n) for n in name_candidates(claim.plain)]
     about = [s for s in claim.sources if any(held(w, stems(s)) for n in named for w in n)] or \
         [claim.sources[i] for i in claim.aligned]
-    if about and any(_OTHERS.search(s) for s in about) and not any(_AUTHOR_DID.search(s) for s in about):
-        return ["credits the author with work the article attributes to others"]
+    if about and not any(_AUTHOR_DID.search(s) for s in about):   # no sentence says the author did it
+        return ["credits the author with work the article attributes to others" if any(_OTHERS.search(s) for s in about)
+                else "credits the author with what the article's sentences do not say the author did"]
     return []
 
 

@@ -25,7 +25,7 @@ from pipeline.text.protect import DEFAULT_STYLE, placeholder_problems, restore
 from pipeline.text.sentences import split_en_sentences
 from pipeline.text.spans import locate_restored, rewrite
 
-SUMMARY_PROMPT_VERSION = "summary-v3-condense"
+SUMMARY_PROMPT_VERSION = "summary-v3.2"   # the prompt and the checks a stored summary passed
 
 SYSTEM = """You shorten a few sentences taken from an English technical article (machine learning, mathematics) into a summary.
 Rules:
@@ -84,7 +84,7 @@ def summarize_article(article: Article, complete, qa: QAConfig = QAConfig(),
     condensed = None
     for attempt in range(2):
         reply = clean_reply(complete(SYSTEM, _ask(chosen, spans, lo, hi, problems), 300))
-        problems = whole_summary_problems(reply, len(spans), lo, hi, qa)
+        problems = whole_summary_problems(reply, len(spans), qa)
         if not problems:
             condensed = restore(reply, spans, DEFAULT_STYLE)
             supports = [check_sentence(s, [c.text for c in chosen]) for s in split_en_sentences(condensed)]
@@ -94,6 +94,9 @@ def summarize_article(article: Article, complete, qa: QAConfig = QAConfig(),
     dropped = [s for s in supports if not s.ok]
     for s in dropped:
         notes.append(f"summary sentence dropped ({'; '.join(s.problems)}): {s.sentence}")
+    if len(kept) > hi:   # the model often keeps every sentence it was given: the first `hi` stand
+        notes.append(f"kept the first {hi} of {len(kept)} supported sentences")
+        kept = kept[:hi]
     if kept and len(kept) >= len(dropped):   # at least half of what the model wrote stands
         text, mode = " ".join(s.sentence for s in kept), "condensed"
     else:
@@ -105,7 +108,8 @@ def summarize_article(article: Article, complete, qa: QAConfig = QAConfig(),
     details = {"mode": mode, "condensed": condensed,
                "chosen": [{"index": s.index, "segment": s.segment, "text": s.text, "why": s.why} for s in chosen],
                "sentences": [_shown(s, chosen) for s in kept],
-               "dropped": [_shown(s, chosen) for s in dropped]}
+               "dropped": [_shown(s, chosen) for s in dropped],
+               "notes": notes}
     return SummaryResult(text, [], notes, details)
 
 
@@ -127,7 +131,7 @@ def _shown(support: SentenceSupport, chosen: list[SourceSentence]) -> dict:
             "coverage": support.coverage, "problems": support.problems}
 
 
-def whole_summary_problems(reply: str, n_spans: int, lo: int, hi: int, qa: QAConfig) -> list[str]:
+def whole_summary_problems(reply: str, n_spans: int, qa: QAConfig) -> list[str]:
     """What makes a condensed reply unusable as a whole (then it is asked for once more)."""
     problems = []
     if HAN.search(reply):
@@ -137,9 +141,8 @@ def whole_summary_problems(reply: str, n_spans: int, lo: int, hi: int, qa: QACon
         problems.append("a formula marker leaked")
     if "$" in reply or "\\(" in reply:
         problems.append("a formula written by the model, not copied from the article")
-    sentences = split_en_sentences(reply)
-    if not lo <= len(sentences) <= hi + 1 or not 30 <= len(reply) <= 900:
-        problems.append(f"{len(sentences)} sentence(s), {len(reply)} characters (wanted {lo}-{hi} sentences)")
+    if len(reply.strip()) < 30:   # too many sentences is not a problem: the first `hi` that hold are kept
+        problems.append(f"{len(reply.strip())} characters: no summary")
     if not check_repetition(reply, qa).ok:
         problems.append("repetition")
     return problems
