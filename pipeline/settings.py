@@ -6,7 +6,7 @@ passes what the user typed. Nothing else in the project reads a ZH2EN_* variable
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from platformdirs import user_state_dir
 from pydantic import Field
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # each request as context; 0: none. Off: it did not win on the dev sets (README, "Context").
     context_chars: int = 0
     summaries: bool = True       # needs a chat model: the llama backend
+    # Files per article: bilingual (<slug>.md), English only (<slug>.en.md), or both.
+    layout: Literal["bilingual", "english", "both"] = "both"
     follow_symlinks: bool = False  # read links in an input folder that lead outside it
     qa: QAConfig = QAConfig()
     meaning: MeaningConfig = MeaningConfig()

@@ -219,7 +219,8 @@ def write_stage(article: Article, qa: dict, target: Path, ctx: RunContext) -> tu
     """Render, hold to the source, write; (the QA figures with the file's own, why an existing
     file was kept instead or None)."""
     backend = ctx.backend
-    kept = write_article(article, qa, target, backend.model_id, backend.model_sha256, ctx.settings.force)
+    kept = write_article(article, qa, target, backend.model_id, backend.model_sha256, ctx.settings.force,
+                         ctx.settings.layout)
     return qa, kept
 
 

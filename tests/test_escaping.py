@@ -55,7 +55,7 @@ def test_hostile_sources_cannot_run_in_any_output(tmp_path):
             assert_harmless(artifact_markdown(article, path.stem + ".md"), f"artifact of {name}")
     write_run_report(out, summaries, [("bad<script>x</script>.txt", "reason <img onerror=alert(9)>")], 1.0, "test")
     written = sorted(out.glob("*.md"))
-    assert len(written) == len(HOSTILE) + 1
+    assert len(written) == 2 * len(HOSTILE) + 1   # bilingual and English-only, and the report
     for path in written:
         assert_harmless(path.read_text(encoding="utf-8"), path.name)
     # the escaped "formulas" and the script links are not silent: flagged where they are

@@ -7,7 +7,8 @@ import yaml
 
 from pipeline.store.atomic import atomic_output_path, write_text_atomic
 from pipeline.ingest.reader import parse_text
-from pipeline.output.render import BOTH_MARK, EN_MARK, ZH_MARK, render_article
+from pipeline.output.render import BOTH_MARK, EN_MARK, ZH_MARK, render_article, split_front_matter
+from pipeline.output.writing import edited_by_hand
 from pipeline.text.segmenting import segment_article
 from pipeline.output.slugs import SlugAllocator, article_slug
 
@@ -97,3 +98,68 @@ def test_display_math_inside_a_paragraph_stands_on_its_own_lines_on_both_sides()
     assert body.count("\n\n$$a=b$$\n\n") == 2
     assert "那么可以算得\n\n$$a=b$$\n\n其中$a$是常数。" in body
     assert "then we get\n\n$$a=b$$\n\nwhere $a$ is a constant." in body
+
+
+def test_an_equation_written_on_both_sides_is_labelled_and_numbered_once(tmp_path):
+    """A numbered display formula inside a paragraph is shown under the Chinese and the
+    English: the English copy is the source's byte for byte, the Chinese copy unnumbered."""
+    from pipeline.ingest.reader import read_file
+    from pipeline.output.conservation import check_conservation, output_sides
+
+    from tests.copying_backend import CopyingBackend, context_over, translate_article
+
+    equation = "\\begin{equation}\\mathcal{L} = \\sum_i \\ell_i \\label{eq:loss}\\end{equation}"
+    tagged = "$$y = Wx \\tag{2}$$"
+    source = tmp_path / "post.md"
+    source.write_text(f"# 损失\n\n损失函数定义为{equation}其中求和遍历样本。公式\\eqref{{eq:loss}}和\n{tagged}\n都很常见。\n",
+                      encoding="utf-8")
+    [article] = read_file(source)
+    translate_article(article, context_over(CopyingBackend()))
+    document = render_article(article, "test", "0" * 64)
+    zh, en = output_sides(document)
+    assert document.count("\\label{eq:loss}") == 1 and equation in en
+    assert document.count("\\tag{2}") == 1 and tagged in en
+    assert "\\begin{equation*}" in zh and "\\end{equation*}" in zh and "\\label" not in zh
+    assert "\\eqref{eq:loss}" in zh   # still points at the English copy's label
+    assert check_conservation(article, document).problems == []
+
+
+@pytest.mark.parametrize("layout, files", [("both", {"a.md", "a.en.md", "a.qa.json"}),
+                                           ("english", {"a.en.md", "a.qa.json"}),
+                                           ("bilingual", {"a.md", "a.qa.json"})])
+def test_layouts_write_the_english_only_file_with_the_same_english(tmp_path, layout, files):
+    from pipeline.ingest.reader import read_file
+    from pipeline.output.conservation import output_sides
+    from pipeline.output.writing import write_article
+    from tests.copying_backend import CopyingBackend, context_over, translate_article
+
+    source = tmp_path / "post.txt"
+    source.write_text("梯度裁剪\n\n我们知道,梯度裁剪是常用技巧,其中$\\tau$是阈值。\n\n$$\\|g\\| \\le \\tau$$\n", encoding="utf-8")
+    [article] = read_file(source)
+    qa = translate_article(article, context_over(CopyingBackend()))
+    out = tmp_path / "out"
+    out.mkdir()
+    assert write_article(article, qa, out / "a.md", "test", "0" * 64, layout=layout) is None
+    assert {p.name for p in out.iterdir()} == files
+    if layout != "both":
+        return
+    bilingual, english = (out / "a.md").read_text(encoding="utf-8"), (out / "a.en.md").read_text(encoding="utf-8")
+    assert output_sides(english)[1] == output_sides(bilingual)[1]   # the same English side, formulas and all
+    assert "我们知道" in bilingual and "我们知道" not in english and "$\\tau$" in english
+    meta, _ = split_front_matter(english)
+    assert meta["layout"] == "english" and meta["title_en"] and not edited_by_hand(out / "a.en.md")
+    (out / "a.en.md").write_text(english.replace("threshold", "limit") + "\nmy note\n", encoding="utf-8")
+    assert write_article(article, qa, out / "a.md", "test", "0" * 64).startswith("kept the existing file")
+
+
+def test_an_untitled_excerpt_gets_a_heading_said_to_be_zh2ens():
+
+
+    [article] = parse_text("2 Jan\n\n我们知道梯度裁剪是常用技巧。\n", Path("list.txt"))
+    segment_article(article)
+    for seg in article.segments:
+        seg.translation = "We know that gradient clipping is a common technique."
+    document = render_article(article, "test", "0" * 64)
+    meta, body = split_front_matter(document)
+    assert "# Untitled excerpt" in body and "We know that gradient clipping" in body.split("\n# ")[1]
+    assert "no title" in meta["heading_by"]

@@ -58,13 +58,17 @@ def translate(
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Run the tasks on an existing Dask cluster (tcp://HOST:PORT)."),
     summaries: bool = typer.Option(True, "--summary/--no-summary", help="Add an English summary (llama backend)."),
+    layout: str = typer.Option("both", "--layout",
+                               help="Files per article: bilingual (<slug>.md), english (<slug>.en.md) or both."),
 ) -> None:
-    """Translate articles into bilingual markdown files, one per article."""
+    """Translate articles into bilingual markdown files and English-only ones, one of each per article."""
+    if layout not in ("bilingual", "english", "both"):
+        fail(f"--layout must be bilingual, english or both, not {layout!r}")
     check_backend(backend)
     inputs = [str(p) for p in (paths or [sample_page()])]
     settings = _settings(model_dir, glossaries, backend=backend, max_chars=max_chars, use_glossary=use_glossary,
                          use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
-                         follow_symlinks=follow_symlinks)
+                         follow_symlinks=follow_symlinks, layout=layout)
     result = _run_flow(inputs, output, settings, dask_address)
     for notice in result.notices:
         err.print(f"zh2en: notice: {notice}", markup=False)
@@ -113,7 +117,7 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
 def _print_written_since(output: Path, started: float) -> None:
     """On an early stop the flow returns nothing: list the article files this run wrote."""
     for path in sorted(output.glob("*.md")) if output.is_dir() else []:
-        if path.name != "report.md" and path.stat().st_mtime >= started:
+        if path.name != "report.md" and not path.name.endswith(".en.md") and path.stat().st_mtime >= started:
             out.print(str(path))
 
 

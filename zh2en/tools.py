@@ -1,4 +1,5 @@
-"""The measuring and memory commands: `zh2en bench`, `zh2en eval`, `zh2en tm export|import`."""
+"""The measuring, memory and publishing commands: `zh2en bench`, `zh2en eval`,
+`zh2en tm export|import`, `zh2en site`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedC
 
 from pipeline.backends import BACKENDS, create_backend
 from pipeline.measure.evaluate import evaluate_baseline, evaluate_pipeline, format_table, read_parallel
+from pipeline.output.site import SiteError, build_site
 from pipeline.store.memory import TranslationMemory
 from pipeline.backends.model_store import ModelUnavailable
 from pipeline.settings import Settings
@@ -145,3 +147,22 @@ def eval_command(
                              "systems": [r.as_dict() for r in results]})
     else:
         out.print(format_table(results, f"{src.name}: {len(lines)} lines, model {model.model_id}"), markup=False)
+
+
+@app.command()
+def site(
+    out_dir: Path = typer.Argument(..., help="An output folder of `zh2en translate`."),
+    site_dir: Optional[Path] = typer.Option(None, "-o", "--site", help="Where to build it (default: DIR/site)."),
+) -> None:
+    """Build an offline website of an output folder: an index, every article in both layouts, search."""
+    if not out_dir.is_dir():
+        fail(f"{out_dir}: no such folder")
+    target = site_dir or out_dir / "site"
+    try:
+        report = build_site(out_dir, target)
+    except SiteError as exc:
+        fail(str(exc))
+    out.print(str(target / "index.html"), markup=False)
+    err.print(f"zh2en: site of {len(report.pages)} article(s) built in {report.seconds:.1f} s; open "
+              f"{target / 'index.html'} (for search, serve the folder: python -m http.server -d {target})",
+              markup=False)

@@ -111,13 +111,27 @@ def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig(),
         + [check_confidence(seg.confidence, meaning)]
 
 
+# What each structural check's failure means, for a reader of the flagged file.
+STRUCTURAL_WORDS = {
+    "formula_integrity": "a formula did not come through unchanged",
+    "glossary_adherence": "a technical term is not in the glossary's English",
+    "chinese_residue": "Chinese is left in the English",
+    "length_ratio": "the English is much shorter or longer than the original",
+    "sentence_coverage": "a sentence of the original may be missing from the English",
+    "repetition": "the English repeats itself",
+    "not_empty": "the English is empty",
+}
+
+
 def flag_text(seg: Segment, result: CheckResult) -> str:
-    """How a failed check reads in the file: a meaning check names the sentence and the
-    problem in words a reader understands; the others keep their check name."""
-    if result.name in READER_WORDS:
-        opening = " ".join(seg.source.split())
+    """How a failed check reads in the file: the sentence it concerns (its opening words) and the
+    problem in words a reader understands, the check's detail after it."""
+    words = {**STRUCTURAL_WORDS, **READER_WORDS}
+    if result.name in words:
+        # the sentence's words without its formulas: a formula cut short would show as raw TeX
+        opening = " ".join(strip_spans(seg.source, seg.spans).split())
         opening = opening if len(opening) <= 24 else opening[:24] + "…"
-        return f"“{opening}”: {READER_WORDS[result.name]}" + (f" ({result.detail})" if result.detail else "")
+        return f"“{opening}”: {words[result.name]}" + (f" ({result.detail})" if result.detail else "")
     return f"{result.name}: {result.detail}" if result.detail else result.name
 
 

@@ -9,10 +9,12 @@ side (pipeline/output/conservation.py). HTML comments: invisible wherever the ma
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timezone
 
 import yaml
 
+from pipeline.output.numbering import unnumbered_copy
 from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
 from pipeline.text.latex import find_latex_spans
 from pipeline.text.spans import locate_restored, rewrite
@@ -40,6 +42,8 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
     }
     if qa:
         meta["qa"] = qa
+    if not article.title_block and untitled_heading(article):
+        meta["heading_by"] = "zh2en: the source has no title; the heading is the date and first words of the text"
     if article.summary:
         meta["summary"] = article.summary
         if article.summary_check.get("mode"):
@@ -58,6 +62,8 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
         title_en = escape_html(_heading_text(article.title_en or article.title, article.title), spans)
         out += [EN_MARK, f"# {title_en}", "", ZH_MARK, escape_html(_one_line(article.title), spans), ""]
         out += _flag_lines(article.title_block)
+    elif untitled_heading(article):   # a heading of zh2en's own, said to be so (front matter too)
+        out += [NOTE_MARK, f"# {escape_html(untitled_heading(article))}", ""]
     if article.summary:
         spans = [s for seg in article.segments for s in seg.spans]
         # Say how it was made: a summary of the article's own sentences reads differently.
@@ -72,6 +78,31 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
     meta = front_matter(article, model_id, model_sha256, created, qa)
     meta["body_sha256"] = body_sha256(body)  # a later run can tell a hand-edited file
     return f"---\n{yaml.safe_dump(_escaped(meta), allow_unicode=True, sort_keys=False, width=10_000)}---\n{body}"
+
+
+def untitled_heading(article: Article, words: int = 8) -> str | None:
+    """A heading for an article without a title (a listing-page excerpt): the date and the
+    first words of its English, marked as not the author's."""
+    first = next((b.translation for b in article.blocks if b.kind not in (CODE, DISPLAY_MATH, HTML) and b.translation), "")
+    text = " ".join(_one_line(first).split()[:words])
+    if not text:
+        return None
+    return f"Untitled excerpt{' of ' + article.date if article.date else ''}: {text.rstrip('.,;:')}…"
+
+
+def english_only(document: str) -> str:
+    """The English-only layout of a bilingual file this module rendered: every chunk but the
+    original's (`zh`); the same English side, so the same conservation figures."""
+    meta, body = split_front_matter(document)
+    kept, side = [], None
+    for line in body.split("\n"):
+        if line.strip() in (ZH_MARK, EN_MARK, BOTH_MARK, NOTE_MARK):
+            side = line.strip()
+        if side != ZH_MARK:
+            kept.append(line)
+    body = "\n".join(kept)
+    meta = {**meta, "layout": "english", "body_sha256": body_sha256(body)}
+    return f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)}---\n{body}"
 
 
 def body_sha256(body: str) -> str:
@@ -101,12 +132,12 @@ def render_block(block: Block) -> list[str]:
     if block.kind == HTML:
         return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""]
     if block.kind == TABLE:  # the original as written, then the table of translated cells
-        zh = escape_html(block.source, find_latex_spans(block.source))
+        zh = unnumbered_copy(escape_html(block.source, find_latex_spans(block.source)))
         lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(_english_table(block), block.prefix), ""]
         return lines + _flag_lines(block)
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
     en = join_segments(block.segments, display_gap="\n\n")
-    zh, en = escape_html(zh, spans), escape_html(en, spans)
+    zh, en = unnumbered_copy(escape_html(zh, spans)), escape_html(en, spans)
     if block.kind == HEADING:
         hashes = "#" * max(2, min(block.level or 2, 6))
         return [EN_MARK, f"{hashes} {_heading_text(en, zh)}", "", ZH_MARK, _one_line(zh), ""] + _flag_lines(block)
@@ -155,8 +186,16 @@ def _flag_lines(block: Block) -> list[str]:
 
 
 def _warning(heading: str, items: list[str]) -> list[str]:
-    body = [f"> - {escape_html(_one_line(item))}" for item in dict.fromkeys(items)]
-    return [NOTE_MARK, "> [!WARNING]", f"> {heading}", *body, ""]
+    # A blank quoted line before the list: Python-Markdown (MkDocs) otherwise runs it into the heading.
+    body = [f"> - {_no_math(escape_html(_one_line(item)))}" for item in dict.fromkeys(items)]
+    return [NOTE_MARK, "> [!WARNING]", f"> {heading}", ">", *body, ""]
+
+
+def _no_math(text: str) -> str:
+    """zh2en's own words never typeset: a `$` outside inline code is escaped (a quoted piece of a
+    formula shows as written instead of opening math that swallows the rest of the page)."""
+    parts = re.split(r"(`+[^`]*`+)", text)
+    return "".join(p if p.startswith("`") else p.replace("$", "\\$") for p in parts)
 
 
 def _indent(text: str, prefix: str) -> str:

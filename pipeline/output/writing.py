@@ -11,26 +11,33 @@ from pipeline.store.atomic import write_text_atomic
 from pipeline.document import Article
 from pipeline.output.conservation import check_conservation
 from pipeline.checks.qa import CHECKS_VERSION, percentages, qa_line, segment_details
-from pipeline.output.render import body_sha256, render_article, split_front_matter
+from pipeline.output.render import body_sha256, english_only, render_article, split_front_matter
 from pipeline.output.slugs import SlugAllocator, article_slug
 
 
 def write_article(article: Article, qa: dict, target: Path, model_id: str, model_sha256: str,
-                  force: bool = False) -> str | None:
-    """Write the bilingual file and its QA JSON atomically (`qa`, the article's QA figures,
-    gains the file's own). Returns why an existing, better output was kept instead (it has
-    fewer flagged segments; `force` replaces it anyway)."""
+                  force: bool = False, layout: str = "both") -> str | None:
+    """Write the bilingual file (`target`) and/or the English-only one (`english_path`), and
+    the QA JSON, atomically (`qa`, the article's QA figures, gains the file's own). Returns why
+    an existing, better output was kept instead (it has fewer flagged segments; `force`
+    replaces it anyway)."""
     qa["file"] = target.name
     qa["source_id"] = source_id(article)
     qa["checks_version"] = CHECKS_VERSION
     document = render_conserved(article, qa, model_id, model_sha256)
-    if not force and edited_by_hand(target):
+    files = {}
+    if layout in ("bilingual", "both"):
+        files[target] = document
+    if layout in ("english", "both"):
+        files[english_path(target)] = english_only(document)
+    if not force and any(edited_by_hand(path) for path in files):
         return "kept the existing file: it was edited after zh2en wrote it; --force replaces it"
-    kept = None if force else existing_is_better(target, problem_count(qa))
+    kept = None if force else existing_is_better(target, problem_count(qa), list(files))
     if kept is not None:
         return (f"kept the existing file ({kept} flagged segment(s) or lost piece(s)) over this run's "
                 f"({problem_count(qa)}); --force replaces it")
-    write_text_atomic(target, document)
+    for path, text in files.items():
+        write_text_atomic(path, text)
     qa_json = {**percentages(qa), "segments_detail": segment_details(article)}
     write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
     return None
@@ -49,6 +56,11 @@ def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: st
     qa.update(formula_spans=outcome.formulas_source, formulas_kept=outcome.formulas_kept,
               conservation=outcome.problems, dropped_by_ingest=dropped_parts(article))
     return render_article(article, model_id, model_sha256, created, qa=qa_line(qa))
+
+
+def english_path(target: Path) -> Path:
+    """Where the English-only file of the bilingual `target` goes: <slug>.en.md beside it."""
+    return target.with_name(target.stem + ".en.md")
 
 
 def dropped_parts(article: Article) -> list[str]:
@@ -71,12 +83,12 @@ def problem_count(qa: dict) -> int:
     return int(qa["flagged"]) + len(qa.get("conservation", []))
 
 
-def existing_is_better(target: Path, new_flagged: int) -> int | None:
+def existing_is_better(target: Path, new_flagged: int, files: list[Path] | None = None) -> int | None:
     """The problem count of an existing output that has fewer than the new one (so it must
     not be replaced), else None. An unreadable existing file is replaceable, and so is one
     flagged by other checks: its count says nothing next to this one's (newer checks see more)."""
     qa_file = target.with_suffix(".qa.json")
-    if not target.is_file() or not qa_file.is_file():
+    if not any(path.is_file() for path in files or [target]) or not qa_file.is_file():
         return None
     try:
         old = json.loads(qa_file.read_text(encoding="utf-8"))

@@ -1,0 +1,195 @@
+"""An offline website of an output folder (`zh2en site DIR`): MkDocs-Material, an index with each
+article's English title, date, summary, QA status and links to both layouts, one page per file,
+search. Nothing is fetched when it is built or viewed: MathJax 3 comes from a Python package
+(django-static-mathjax; only its TeX-to-HTML build and fonts are copied), the theme's web fonts are
+off, and `> [!WARNING]` blocks render through markdown-callouts as they do on GitHub.
+
+The pages are the output files as written, with two changes for the site only: the original's
+chunks are set apart (muted, marked lang="zh-CN"), and the front matter gives MkDocs the title."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipeline.output.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK, split_front_matter
+
+MATHJAX_FILES = ("tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
+
+# Numbered equations, \label/\eqref; the packages the articles use loaded up front (\boldsymbol
+# was red with MkDocs-Material's documented snippet); an unknown command is an error box, not text.
+MATHJAX_CONFIG = """window.MathJax = {
+  loader: {load: ['[tex]/boldsymbol', '[tex]/html', '[tex]/color']},
+  tex: {inlineMath: [['\\\\(', '\\\\)']], displayMath: [['\\\\[', '\\\\]']], processEscapes: true,
+        processEnvironments: true, tags: 'ams',
+        packages: {'[+]': ['boldsymbol', 'html', 'color'], '[-]': ['noundefined']}},
+  options: {ignoreHtmlClass: '.*|', processHtmlClass: 'arithmatex'}
+};
+"""
+
+SITE_CSS = """.zh2en-zh { color: var(--md-default-fg-color--light); font-size: .9em;
+  border-left: .2rem solid var(--md-default-fg-color--lightest); padding-left: .8rem; }
+.zh2en-meta { color: var(--md-default-fg-color--light); font-size: .85em; }
+"""
+
+
+class SiteError(Exception):
+    """The site could not be built (one line for the user)."""
+
+
+@dataclass
+class Page:
+    slug: str
+    title_en: str
+    title_zh: str
+    date: str
+    summary: str
+    qa: str
+    flagged: int
+    bilingual: bool
+    english: bool
+
+
+@dataclass
+class SiteReport:
+    pages: list[Page]
+    site_dir: Path
+    seconds: float
+
+
+def collect_pages(out_dir: Path) -> list[Page]:
+    """The articles of an output folder: each `<slug>.qa.json` with its bilingual and/or
+    English-only file."""
+    pages = []
+    for qa_path in sorted(out_dir.glob("*.qa.json")):
+        slug = qa_path.name.removesuffix(".qa.json")
+        bilingual, english = out_dir / f"{slug}.md", out_dir / f"{slug}.en.md"
+        if not (bilingual.is_file() or english.is_file()):
+            continue
+        meta, _ = split_front_matter((bilingual if bilingual.is_file() else english).read_text(encoding="utf-8"))
+        qa = json.loads(qa_path.read_text(encoding="utf-8"))
+        pages.append(Page(slug, str(meta.get("title_en") or _heading(meta) or slug), str(meta.get("title_zh") or ""),
+                          str(meta.get("date") or ""), str(meta.get("summary") or ""), str(meta.get("qa") or ""),
+                          int(qa.get("flagged", 0)) + len(qa.get("conservation", [])),
+                          bilingual.is_file(), english.is_file()))
+    return pages
+
+
+def _heading(meta: dict) -> str | None:
+    return "Untitled excerpt" + (f" of {meta['date']}" if meta.get("date") else "") if meta.get("heading_by") else None
+
+
+def site_page(text: str, title: str) -> str:
+    """An output file as a site page: MkDocs' title in the front matter, the original's chunks
+    set apart (a muted block marked as Chinese)."""
+    meta, body = split_front_matter(text)
+    out, chunk, side = [], [], None
+
+    def close():
+        if side == ZH_MARK and "".join(chunk).strip():
+            out.extend(['<div class="zh2en-zh" lang="zh-CN" markdown>', "", *chunk, "", "</div>", ""])
+        else:
+            out.extend(chunk)
+
+    for line in body.split("\n"):
+        if line.strip() in (ZH_MARK, EN_MARK, BOTH_MARK, NOTE_MARK):
+            close()
+            chunk, side = [line], line.strip()
+        else:
+            chunk.append(line)
+    close()
+    head = {"title": title, **{k: meta[k] for k in ("date",) if meta.get(k)}}
+    return f"---\n{yaml.safe_dump(head, allow_unicode=True, sort_keys=False)}---\n" + "\n".join(out)
+
+
+def index_page(pages: list[Page]) -> str:
+    lines = ["---", "title: Translations", "---", "", "# Translations", "",
+             f"{len(pages)} article(s), translated from Chinese by zh2en. Each has an English page and a "
+             "bilingual one (the original above each English paragraph).", ""]
+    for p in pages:
+        status = "clean" if p.flagged == 0 else f"{p.flagged} flagged"
+        links = [f"[English]({p.slug}.en.md)" if p.english else "", f"[bilingual]({p.slug}.md)" if p.bilingual else ""]
+        target = f"{p.slug}.en.md" if p.english else f"{p.slug}.md"
+        lines += [f"## [{_text(p.title_en)}]({target})", ""]
+        meta = " · ".join(x for x in [_text(p.date), _text(p.title_zh), f"QA: {status}", *filter(None, links)] if x)
+        lines += [f'<p class="zh2en-meta" markdown>{meta}</p>', ""]
+        if p.summary:
+            lines += [_text(p.summary), ""]
+    return "\n".join(lines) + "\n"
+
+
+def _text(value: str) -> str:
+    """Source text in index markdown: one line, no link or HTML syntax of its own."""
+    return re.sub(r"([\[\]`*_])", r"\\\1", " ".join(value.split())).replace("<", "&lt;")
+
+
+def site_config(pages: list[Page]) -> dict:
+    nav = [{"Translations": "index.md"},
+           {"English": [{p.title_en: f"{p.slug}.en.md"} for p in pages if p.english]},
+           {"Bilingual": [{p.title_en: f"{p.slug}.md"} for p in pages if p.bilingual]}]
+    return {"site_name": "zh2en translations", "use_directory_urls": False, "nav": nav,
+            "theme": {"name": "material", "font": False, "language": "en"},
+            "plugins": ["search"],
+            "markdown_extensions": [{"pymdownx.arithmatex": {"generic": True}}, "github-callouts", "admonition",
+                                    "tables", "md_in_html", "attr_list"],
+            "extra_javascript": ["javascripts/mathjax-config.js", "javascripts/mathjax/tex-mml-chtml.js"],
+            "extra_css": ["stylesheets/zh2en.css"], "extra": {"generator": False}}
+
+
+def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
+    """Build the site of `out_dir` into `site_dir` (replaced as a whole once built)."""
+    started = time.perf_counter()
+    pages = collect_pages(out_dir)
+    if not pages:
+        raise SiteError(f"{out_dir}: no translated articles (no <slug>.qa.json with its .md) to build a site from")
+    with tempfile.TemporaryDirectory(prefix="zh2en-site-") as tmp:
+        docs = Path(tmp) / "docs"
+        (docs / "javascripts").mkdir(parents=True)
+        (docs / "stylesheets").mkdir()
+        for p in pages:
+            for name in ([f"{p.slug}.md"] if p.bilingual else []) + ([f"{p.slug}.en.md"] if p.english else []):
+                (docs / name).write_text(site_page((out_dir / name).read_text(encoding="utf-8"), p.title_en),
+                                         encoding="utf-8")
+        (docs / "index.md").write_text(index_page(pages), encoding="utf-8")
+        _copy_mathjax(docs / "javascripts" / "mathjax")
+        (docs / "javascripts" / "mathjax-config.js").write_text(MATHJAX_CONFIG, encoding="utf-8")
+        (docs / "stylesheets" / "zh2en.css").write_text(SITE_CSS, encoding="utf-8")
+        config = Path(tmp) / "mkdocs.yml"
+        config.write_text(yaml.safe_dump(site_config(pages), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        built = Path(tmp) / "site"
+        _mkdocs_build(config, built)
+        if site_dir.exists():
+            shutil.rmtree(site_dir)
+        shutil.copytree(built, site_dir)
+    return SiteReport(pages, site_dir, time.perf_counter() - started)
+
+
+def _copy_mathjax(target: Path) -> None:
+    try:
+        import mathjax  # django-static-mathjax: MathJax's own files, no Django needed
+    except ImportError as exc:
+        raise SiteError("MathJax is not installed: pip install django-static-mathjax") from exc
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    for rel in MATHJAX_FILES:
+        source, dest = es5 / rel, target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, dest)
+
+
+def _mkdocs_build(config: Path, site: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config), "-d", str(site)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise SiteError(f"mkdocs could not build the site: {last}")

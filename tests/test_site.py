@@ -1,0 +1,96 @@
+"""The offline site (`zh2en site`) opened in a real browser: every formula of the 40 seed articles
+and of a formula-dense fixture typeset with zero MathJax errors in both layouts, no raw TeX on
+screen, nothing fetched from outside the machine, every page reachable from the index. The
+articles go through the real pipeline with the copying backend (the English is filler; the
+formulas, layout and warnings are the pipeline's own)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest.reader import read_file
+from pipeline.output.site import SiteError, build_site, collect_pages
+from pipeline.output.slugs import SlugAllocator
+from pipeline.output.writing import output_path, write_article
+from tests.browser_check import browser_missing, check_site
+from tests.copying_backend import CopyingBackend, context_over, translate_article
+
+SEEDS = Path(os.environ.get("ZH2EN_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
+FIXTURE = Path(__file__).parent / "data" / "formula-dense.md"
+
+
+def _translate(sources: list[Path], out: Path) -> int:
+    ctx, slugs, n = context_over(CopyingBackend()), SlugAllocator(), 0
+    for source in sources:
+        for article in read_file(source):
+            qa = translate_article(article, ctx)
+            assert write_article(article, qa, output_path(out, article, slugs), "test", "0" * 64) is None
+            n += 1
+    return n
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    sources = sorted(SEEDS.glob("*.txt")) + [FIXTURE]
+    articles = _translate(sources, out)
+    site = out / "site"
+    report = build_site(out, site)
+    return out, site, articles, report
+
+
+def test_the_site_has_an_index_and_both_layouts_of_every_article(built):
+    out, site, articles, report = built
+    assert articles == 41 and len(report.pages) == 41
+    for page in report.pages:
+        assert (site / f"{page.slug}.html").is_file() and (site / f"{page.slug}.en.html").is_file()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="zh2en-meta"') == 41 and "QA: clean" in index
+    assert (site / "javascripts" / "mathjax" / "tex-mml-chtml.js").is_file()
+    assert "https://" not in "".join(p.read_text(encoding="utf-8") for p in site.glob("*.html")
+                                     if "<script src=\"https" in p.read_text(encoding="utf-8"))
+    bilingual = (site / f"{report.pages[0].slug}.html").read_text(encoding="utf-8")
+    assert 'class="zh2en-zh" lang="zh-CN"' in bilingual   # the original set apart from the English
+
+
+def test_every_formula_renders_in_a_real_browser(built):
+    missing = browser_missing()
+    if missing:
+        pytest.skip(f"no browser for the site check: {missing}")
+    out, site, articles, report = built
+    checks, unreached = check_site(site)
+    assert len(checks) == 1 + 2 * articles and unreached == []
+    problems = [(c.url, c.errors[:2], c.raw[:2], c.outside[:2]) for c in checks if c.errors or c.raw or c.outside]
+    assert problems == []
+    # the fixture's equations all typeset: numbered, labelled, \boldsymbol, \style, \color, Chinese in \text
+    slug = next(p.slug for p in report.pages if p.title_zh == "公式密集的测试文章")
+    for name in (f"{slug}.html", f"{slug}.en.html"):
+        fixture = next(c for c in checks if c.url.endswith("/" + name))
+        assert fixture.math >= 12, (name, fixture.math)
+    assert sum(c.math for c in checks) > 300
+
+
+def test_the_site_builds_with_no_network(built, tmp_path):
+    if not shutil.which("unshare"):
+        pytest.skip("unshare is not installed (util-linux)")
+    out, _, _, _ = built
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a network namespace here: {probe.stderr.decode().strip()}")
+    site = tmp_path / "offline-site"
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-m", "zh2en.cli", "site", str(out), "-o", str(site)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (site / "index.html").is_file() and len(list(site.glob("*.html"))) >= 1 + 2 * 41
+
+
+def test_an_empty_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(SiteError, match="no translated articles"):
+        build_site(tmp_path, tmp_path / "site")
+    assert collect_pages(tmp_path) == []
