@@ -1,14 +1,15 @@
 """The stage order, written once. Every way of running the pipeline - `zh2en translate` and the
 scheduled inbox (Prefect flows), `summarize`, `bench`, `eval` - goes through these functions:
 
-    ingest -> segment -> recall -> translate -> summarize -> check -> write
+    ingest -> segment -> recall -> translate -> check -> summarize -> write
 
 - ingest: files into Articles (pipeline/ingest/reader.py), each remembering its stretch of the source;
 - segment: blocks cut into Segments with their protected spans (pipeline/text/segmenting.py);
 - recall: segments the translation memory holds, or with no Chinese, filled in without the model;
 - translate: the rest through the model, with checks and retries (pipeline/translate/);
-- summarize: an English summary from the translation (pipeline/summarize.py), via the memory;
 - check: the per-segment QA checks, flags on the segments (pipeline/checks/qa.py);
+- summarize: an English summary from the translation's unflagged sentences (pipeline/summarize/),
+  via the memory;
 - write: rendered, held to the raw source (pipeline/output/conservation.py), written atomically.
 
 Adding a stage is a change here. How the model stages run is the caller's choice (a `Runner`):
@@ -25,7 +26,7 @@ from typing import Callable, Iterator, Protocol
 
 from pipeline.context import RunContext
 from pipeline.document import Article, Segment
-from pipeline.checks.qa import assess_article
+from pipeline.checks.qa import assess_article, summary_fields
 from pipeline.ingest.reader import IngestError, read_file
 from pipeline.output.writing import output_path, write_article
 from pipeline.text.segmenting import segment_article
@@ -123,7 +124,7 @@ def ingest_files(files: list[Path], runner: Runner, result: RunResult) -> dict[P
 
 def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, result: RunResult,
                  out: Path | None = None) -> Iterator[Finished]:
-    """The stages after ingest, in order: segment, recall, translate, summarize, check, write
+    """The stages after ingest, in order: segment, recall, translate, check, summarize, write
     (into `out`, if given). Every segment the memory cannot answer is handed to the runner at
     once; then each article, in order, is finished as soon as its segments are back - a killed
     run keeps the files already written."""
@@ -133,9 +134,11 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
     for n, article in enumerate(articles, 1):
         if not collect_translations(article, waiting[id(article)], result):
             continue
+        # check before summarize: the summary must know which segments the checks flagged
+        qa = assess_article(article, ctx.glossary, ctx.settings.qa, ctx.settings.meaning)
         if ctx.settings.summarizes:
             summarize_stage(article, runner, result)
-        qa = assess_article(article, ctx.glossary, ctx.settings.qa, ctx.settings.meaning)   # check
+            qa.update(summary_fields(article))
         if out is not None:
             qa = write_and_record(article, qa, output_path(out, article, slugs), runner, result)
         now = time.perf_counter()
@@ -210,8 +213,9 @@ def summarize_with_memory(article: Article, ctx: RunContext) -> SummaryResult:
 
 def summary_key(article: Article, ctx: RunContext) -> str:
     text, _ = english_text(article)
+    flagged = ",".join(str(i) for i, seg in enumerate(article.segments) if seg.flags)   # left out of the choice
     payload = "\x1f".join([text, str(article.excerpt), ctx.backend.model_sha256,
-                           ctx.translator.memory_context.glossary_version, SUMMARY_PROMPT_VERSION])
+                           ctx.translator.memory_context.glossary_version, SUMMARY_PROMPT_VERSION, flagged])
     return "summary-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -239,8 +243,9 @@ def write_and_record(article: Article, qa: dict, target: Path, runner: Runner, r
     flags = [f for block in article.all_blocks for f in block.flags]
     flags += [f"differs from the source: {p}" for p in qa.get("conservation", [])]
     result.flagged += [(article.label, f) for f in dict.fromkeys(flags)]
+    written = target.with_name(qa.get("file") or target.name)   # the English-only file, if only it is written
     if kept:
-        result.kept.append((target, kept))
+        result.kept.append((written, kept))
     else:
-        result.written.append(target)
+        result.written.append(written)
     return qa

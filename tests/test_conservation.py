@@ -115,7 +115,7 @@ def test_damage_to_the_written_file_is_named(tmp_path):
         (document.replace("https://kexue.fm/archives/9595", "https://kexue.fm"), "code or link missing"),
         (document.replace("\\end{equation}", ""), "display block incomplete: \\end{equation}"),
         (document + "\n<!-- en -->\n```english Here is the translation: ```\n",
-         "code in the English that the source does not have: `` ```english Here is the translation: ``` ``"),
+         "code in the English that the source does not have: ```` ```english Here is the translation: ``` ````"),
     ]
     for text, problem in damaged:
         problems = check_conservation(article, text).problems

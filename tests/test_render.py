@@ -1,5 +1,6 @@
 """Bilingual markdown layout, front matter, slugs and atomic writes (no model needed)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,7 @@ def test_layouts_write_the_english_only_file_with_the_same_english(tmp_path, lay
     meta, _ = split_front_matter(english)
     assert meta["layout"] == "english" and meta["title_en"] and not edited_by_hand(out / "a.en.md")
     (out / "a.en.md").write_text(english.replace("threshold", "limit") + "\nmy note\n", encoding="utf-8")
-    assert write_article(article, qa, out / "a.md", "test", "0" * 64).startswith("kept the existing file")
+    assert write_article(article, qa, out / "a.md", "test", "0" * 64).startswith("kept the existing a.en.md")
 
 
 def test_an_untitled_excerpt_gets_a_heading_said_to_be_zh2ens():
@@ -163,3 +164,23 @@ def test_an_untitled_excerpt_gets_a_heading_said_to_be_zh2ens():
     meta, body = split_front_matter(document)
     assert "# Untitled excerpt" in body and "We know that gradient clipping" in body.split("\n# ")[1]
     assert "no title" in meta["heading_by"]
+
+
+def test_switching_layouts_keeps_the_better_file_and_removes_a_stale_one(tmp_path):
+    from pipeline.ingest.reader import read_file
+    from pipeline.output.writing import write_article
+    from tests.copying_backend import CopyingBackend, context_over, translate_article
+
+    source = tmp_path / "post.txt"
+    source.write_text("梯度裁剪\n\n我们知道,梯度裁剪是常用技巧,其中$\\tau$是阈值。\n", encoding="utf-8")
+    [article] = read_file(source)
+    qa = translate_article(article, context_over(CopyingBackend()))
+    out = tmp_path / "out"
+    out.mkdir()
+    assert write_article(article, dict(qa), out / "a.md", "test", "0" * 64, layout="english") is None
+    assert json.loads((out / "a.qa.json").read_text(encoding="utf-8"))["file"] == "a.en.md"
+    worse = {**qa, "flagged": qa["flagged"] + 2}
+    kept = write_article(article, worse, out / "a.md", "test", "0" * 64, layout="bilingual")
+    assert kept and "kept the existing file" in kept and not (out / "a.md").exists()   # the better .en.md stands
+    assert write_article(article, dict(qa), out / "a.md", "test", "0" * 64, layout="bilingual") is None
+    assert (out / "a.md").is_file() and not (out / "a.en.md").exists()   # zh2en's own stale .en.md removed

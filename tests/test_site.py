@@ -94,3 +94,27 @@ def test_an_empty_folder_is_a_clear_error(tmp_path):
     with pytest.raises(SiteError, match="no translated articles"):
         build_site(tmp_path, tmp_path / "site")
     assert collect_pages(tmp_path) == []
+
+
+def test_the_site_never_replaces_what_it_did_not_build(built, tmp_path):
+    out, site, _, _ = built
+    for target in (out, out.parent):
+        with pytest.raises(SiteError, match="cannot replace the output folder"):
+            build_site(out, target)
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SiteError, match="not a site zh2en built"):
+        build_site(out, mine)
+    assert (mine / "todo.txt").read_text(encoding="utf-8") == "mine"
+    again = build_site(out, site)   # a site zh2en built is replaced whole
+    assert (site / ".zh2en-site").is_file() and len(again.pages) == 41
+
+
+def test_an_unreadable_article_is_left_out_and_named(built, tmp_path):
+    out, _, _, report = built
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("site"))
+    (copy / f"{report.pages[0].slug}.qa.json").write_text("{not json", encoding="utf-8")
+    result = build_site(copy, tmp_path / "site")
+    assert len(result.pages) == 40 and len(result.skipped) == 1 and report.pages[0].slug in result.skipped[0]

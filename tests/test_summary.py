@@ -187,3 +187,10 @@ def test_the_labelled_summary_set_meets_the_targets():
     injected = sum(n for kind, n in figures["total"].items() if kind not in ("untouched", "natural"))
     assert injected >= 60 and figures["total"]["untouched"] >= 60
     assert figures["recall_injected"] >= 90 and figures["false_alarm_rate"] <= 10, figures
+
+
+def test_a_summary_made_only_of_flagged_text_is_flagged():
+    article = _article(PARAGRAPHS, flagged={0, 1, 2, 3, 4})
+    result = summarize_article(article, Model("Assigning LoRA's two matrices different learning rates can further "
+                                              "improve its effectiveness."))
+    assert result.text and any("flagged" in f for f in result.flags)

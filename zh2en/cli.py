@@ -117,7 +117,7 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
 def _print_written_since(output: Path, started: float) -> None:
     """On an early stop the flow returns nothing: list the article files this run wrote."""
     for path in sorted(output.glob("*.md")) if output.is_dir() else []:
-        if path.name != "report.md" and not path.name.endswith(".en.md") and path.stat().st_mtime >= started:
+        if path.name != "report.md" and path.stat().st_mtime >= started:
             out.print(str(path))
 
 

@@ -162,6 +162,8 @@ def site(
         report = build_site(out_dir, target)
     except SiteError as exc:
         fail(str(exc))
+    for notice in report.skipped:
+        err.print(f"zh2en: notice: {notice}", markup=False)
     out.print(str(target / "index.html"), markup=False)
     err.print(f"zh2en: site of {len(report.pages)} article(s) built in {report.seconds:.1f} s; open "
               f"{target / 'index.html'} (for search, serve the folder: python -m http.server -d {target})",

@@ -182,10 +182,14 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "term_table": table,
         "residue_segments": residue,
         "failed_checks": dict(failed_checks),
-        "summary": article.summary,
-        "summary_flags": list(article.summary_flags),
-        "summary_check": article.summary_check,
+        **summary_fields(article),
     }
+
+
+def summary_fields(article: Article) -> dict:
+    """The summary's part of the QA figures (the summary is made after the checks)."""
+    return {"summary": article.summary, "summary_flags": list(article.summary_flags),
+            "summary_check": article.summary_check}
 
 
 def percentages(qa: dict) -> dict:

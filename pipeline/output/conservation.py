@@ -199,5 +199,5 @@ def _quote(text: str, limit: int = 80) -> str:
     """A piece of the source as inline code: shown as written, never typeset or run, even cut short."""
     one_line = " ".join(text.split())
     one_line = one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"
-    fence = "``" if "`" in one_line else "`"
-    return f"{fence} {one_line} {fence}" if fence == "``" else f"`{one_line}`"
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", one_line)), default=0) + 1)
+    return f"{fence} {one_line} {fence}" if "`" in one_line else f"`{one_line}`"

@@ -17,7 +17,7 @@ import yaml
 from pipeline.output.numbering import unnumbered_copy
 from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
 from pipeline.text.latex import find_latex_spans
-from pipeline.text.spans import locate_restored, rewrite
+from pipeline.text.spans import locate_restored, rewrite, strip_restored
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
@@ -43,6 +43,7 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
     if qa:
         meta["qa"] = qa
     if not article.title_block and untitled_heading(article):
+        meta["heading"] = untitled_heading(article)
         meta["heading_by"] = "zh2en: the source has no title; the heading is the date and first words of the text"
     if article.summary:
         meta["summary"] = article.summary
@@ -82,12 +83,17 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
 
 def untitled_heading(article: Article, words: int = 8) -> str | None:
     """A heading for an article without a title (a listing-page excerpt): the date and the
-    first words of its English, marked as not the author's."""
-    first = next((b.translation for b in article.blocks if b.kind not in (CODE, DISPLAY_MATH, HTML) and b.translation), "")
-    text = " ".join(_one_line(first).split()[:words])
+    first words of its English (formulas and code left out, so none is cut in half), marked as
+    not the author's."""
+    block = next((b for b in article.blocks if b.kind not in (CODE, DISPLAY_MATH, HTML) and b.translation), None)
+    if block is None:
+        return None
+    prose = strip_restored(block.translation, [s for seg in block.segments for s in seg.spans])
+    text = " ".join(_one_line(prose).split()[:words]).rstrip(".,;:")
     if not text:
         return None
-    return f"Untitled excerpt{' of ' + article.date if article.date else ''}: {text.rstrip('.,;:')}…"
+    kind = "Untitled excerpt" if article.excerpt else "Untitled article"
+    return f"{kind}{' of ' + article.date if article.date else ''}: {text}…"
 
 
 def english_only(document: str) -> str:
@@ -187,15 +193,23 @@ def _flag_lines(block: Block) -> list[str]:
 
 def _warning(heading: str, items: list[str]) -> list[str]:
     # A blank quoted line before the list: Python-Markdown (MkDocs) otherwise runs it into the heading.
-    body = [f"> - {_no_math(escape_html(_one_line(item)))}" for item in dict.fromkeys(items)]
+    body = [f"> - {_warning_text(_one_line(item))}" for item in dict.fromkeys(items)]
     return [NOTE_MARK, "> [!WARNING]", f"> {heading}", ">", *body, ""]
 
 
-def _no_math(text: str) -> str:
-    """zh2en's own words never typeset: a `$` outside inline code is escaped (a quoted piece of a
-    formula shows as written instead of opening math that swallows the rest of the page)."""
-    parts = re.split(r"(`+[^`]*`+)", text)
-    return "".join(p if p.startswith("`") else p.replace("$", "\\$") for p in parts)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+
+
+def _warning_text(text: str) -> str:
+    """zh2en's own words: HTML escaped and never typeset (a `$` escaped, so a quoted piece of a
+    formula shows as written instead of opening math that swallows the page); a quoted piece of
+    the source in inline code is shown exactly (code is never read as HTML or math)."""
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out += [escape_html(text[pos:m.start()]).replace("$", "\\$"), m.group()]
+        pos = m.end()
+    out.append(escape_html(text[pos:]).replace("$", "\\$"))
+    return "".join(out)
 
 
 def _indent(text: str, prefix: str) -> str:

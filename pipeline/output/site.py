@@ -23,6 +23,8 @@ from pathlib import Path
 import yaml
 
 from pipeline.output.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK, split_front_matter
+from pipeline.text.latex import find_latex_spans
+from pipeline.text.spans import rewrite
 
 MATHJAX_FILES = ("tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
 
@@ -65,28 +67,34 @@ class SiteReport:
     pages: list[Page]
     site_dir: Path
     seconds: float
+    skipped: list[str]
 
 
-def collect_pages(out_dir: Path) -> list[Page]:
+def collect_pages(out_dir: Path, skipped: list[str] | None = None) -> list[Page]:
     """The articles of an output folder: each `<slug>.qa.json` with its bilingual and/or
-    English-only file."""
+    English-only file. One that cannot be read is left out and named in `skipped`."""
     pages = []
     for qa_path in sorted(out_dir.glob("*.qa.json")):
         slug = qa_path.name.removesuffix(".qa.json")
         bilingual, english = out_dir / f"{slug}.md", out_dir / f"{slug}.en.md"
         if not (bilingual.is_file() or english.is_file()):
             continue
-        meta, _ = split_front_matter((bilingual if bilingual.is_file() else english).read_text(encoding="utf-8"))
-        qa = json.loads(qa_path.read_text(encoding="utf-8"))
+        try:
+            meta, _ = split_front_matter((bilingual if bilingual.is_file() else english).read_text(encoding="utf-8"))
+            qa = json.loads(qa_path.read_text(encoding="utf-8"))
+            flagged = int(qa.get("flagged", 0)) + len(qa.get("conservation", []))
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError, TypeError) as exc:
+            if skipped is not None:
+                skipped.append(f"{qa_path}: cannot be read ({type(exc).__name__}); left out of the site")
+            continue
         pages.append(Page(slug, str(meta.get("title_en") or _heading(meta) or slug), str(meta.get("title_zh") or ""),
                           str(meta.get("date") or ""), str(meta.get("summary") or ""), str(meta.get("qa") or ""),
-                          int(qa.get("flagged", 0)) + len(qa.get("conservation", [])),
-                          bilingual.is_file(), english.is_file()))
+                          flagged, bilingual.is_file(), english.is_file()))
     return pages
 
 
 def _heading(meta: dict) -> str | None:
-    return "Untitled excerpt" + (f" of {meta['date']}" if meta.get("date") else "") if meta.get("heading_by") else None
+    return str(meta["heading"]) if meta.get("heading") else None
 
 
 def site_page(text: str, title: str) -> str:
@@ -129,8 +137,11 @@ def index_page(pages: list[Page]) -> str:
 
 
 def _text(value: str) -> str:
-    """Source text in index markdown: one line, no link or HTML syntax of its own."""
-    return re.sub(r"([\[\]`*_])", r"\\\1", " ".join(value.split())).replace("<", "&lt;")
+    """Source text in index markdown: one line, no link or HTML syntax of its own; its formulas
+    (a summary keeps the article's) as written, a `$` that opens none shown as a dollar."""
+    value = " ".join(value.split())
+    spans = [s for s in find_latex_spans(value) if s.kind in ("inline", "display", "environment")]
+    return rewrite(value, spans, prose=lambda prose: re.sub(r"([\\\[\]`*_$|])", r"\\\1", prose).replace("<", "&lt;"))
 
 
 def site_config(pages: list[Page]) -> dict:
@@ -146,10 +157,16 @@ def site_config(pages: list[Page]) -> dict:
             "extra_css": ["stylesheets/zh2en.css"], "extra": {"generator": False}}
 
 
+SITE_MARK = ".zh2en-site"   # in every site zh2en builds: only such a folder is ever replaced
+
+
 def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
-    """Build the site of `out_dir` into `site_dir` (replaced as a whole once built)."""
+    """Build the site of `out_dir` into `site_dir`, swapped in whole once built. `site_dir` must
+    be new, empty or a site zh2en built (it is replaced): never the output folder or its parent."""
     started = time.perf_counter()
-    pages = collect_pages(out_dir)
+    _check_target(out_dir, site_dir)
+    skipped: list[str] = []
+    pages = collect_pages(out_dir, skipped)
     if not pages:
         raise SiteError(f"{out_dir}: no translated articles (no <slug>.qa.json with its .md) to build a site from")
     with tempfile.TemporaryDirectory(prefix="zh2en-site-") as tmp:
@@ -158,8 +175,8 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
         (docs / "stylesheets").mkdir()
         for p in pages:
             for name in ([f"{p.slug}.md"] if p.bilingual else []) + ([f"{p.slug}.en.md"] if p.english else []):
-                (docs / name).write_text(site_page((out_dir / name).read_text(encoding="utf-8"), p.title_en),
-                                         encoding="utf-8")
+                (docs / name).write_text(site_page((out_dir / name).read_text(encoding="utf-8", errors="replace"),
+                                                   p.title_en), encoding="utf-8")
         (docs / "index.md").write_text(index_page(pages), encoding="utf-8")
         _copy_mathjax(docs / "javascripts" / "mathjax")
         (docs / "javascripts" / "mathjax-config.js").write_text(MATHJAX_CONFIG, encoding="utf-8")
@@ -168,10 +185,35 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
         config.write_text(yaml.safe_dump(site_config(pages), allow_unicode=True, sort_keys=False), encoding="utf-8")
         built = Path(tmp) / "site"
         _mkdocs_build(config, built)
+        (built / SITE_MARK).write_text("built by zh2en site; replaced whole by the next build\n", encoding="utf-8")
+        _swap_in(built, site_dir)
+    return SiteReport(pages, site_dir, time.perf_counter() - started, skipped)
+
+
+def _check_target(out_dir: Path, site_dir: Path) -> None:
+    out, site = out_dir.resolve(), site_dir.resolve()
+    if site == out or out.is_relative_to(site):
+        raise SiteError(f"{site_dir}: the site cannot replace the output folder or a folder holding it")
+    if site.exists() and (not site.is_dir() or (any(site.iterdir()) and not (site / SITE_MARK).is_file())):
+        raise SiteError(f"{site_dir}: exists and is not a site zh2en built; choose a new or empty folder")
+
+
+def _swap_in(built: Path, site_dir: Path) -> None:
+    """Copy beside the target, then rename into place: a failed copy leaves the old site."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".zh2en-site-", dir=site_dir.parent))
+    try:
+        shutil.copytree(built, staging, dirs_exist_ok=True)
+        old = None
         if site_dir.exists():
-            shutil.rmtree(site_dir)
-        shutil.copytree(built, site_dir)
-    return SiteReport(pages, site_dir, time.perf_counter() - started)
+            old = site_dir.with_name(staging.name + "-old")
+            site_dir.rename(old)
+        staging.rename(site_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(f"{site_dir}: cannot write the site: {exc.strerror or exc}") from exc
 
 
 def _copy_mathjax(target: Path) -> None:

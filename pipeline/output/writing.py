@@ -19,9 +19,10 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
                   force: bool = False, layout: str = "both") -> str | None:
     """Write the bilingual file (`target`) and/or the English-only one (`english_path`), and
     the QA JSON, atomically (`qa`, the article's QA figures, gains the file's own). Returns why
-    an existing, better output was kept instead (it has fewer flagged segments; `force`
-    replaces it anyway)."""
-    qa["file"] = target.name
+    an existing, better or hand-edited output was kept instead (`force` replaces it anyway).
+    Switching layouts, the other layout's file is removed if zh2en wrote it and nobody edited it
+    (it would no longer match the QA JSON)."""
+    qa["file"] = primary_file(target, layout).name
     qa["source_id"] = source_id(article)
     qa["checks_version"] = CHECKS_VERSION
     document = render_conserved(article, qa, model_id, model_sha256)
@@ -30,14 +31,18 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
         files[target] = document
     if layout in ("english", "both"):
         files[english_path(target)] = english_only(document)
-    if not force and any(edited_by_hand(path) for path in files):
-        return "kept the existing file: it was edited after zh2en wrote it; --force replaces it"
-    kept = None if force else existing_is_better(target, problem_count(qa), list(files))
+    siblings = [target, english_path(target)]
+    edited = [path for path in siblings if edited_by_hand(path)]
+    if not force and edited:
+        return f"kept the existing {edited[0].name}: it was edited after zh2en wrote it; --force replaces it"
+    kept = None if force else existing_is_better(target, problem_count(qa), siblings)
     if kept is not None:
         return (f"kept the existing file ({kept} flagged segment(s) or lost piece(s)) over this run's "
                 f"({problem_count(qa)}); --force replaces it")
     for path, text in files.items():
         write_text_atomic(path, text)
+    for stale in (path for path in siblings if path not in files and path.is_file() and path not in edited):
+        stale.unlink()
     qa_json = {**percentages(qa), "segments_detail": segment_details(article)}
     write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
     return None
@@ -56,6 +61,11 @@ def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: st
     qa.update(formula_spans=outcome.formulas_source, formulas_kept=outcome.formulas_kept,
               conservation=outcome.problems, dropped_by_ingest=dropped_parts(article))
     return render_article(article, model_id, model_sha256, created, qa=qa_line(qa))
+
+
+def primary_file(target: Path, layout: str) -> Path:
+    """The file a run names for an article: the bilingual one, unless only English is written."""
+    return english_path(target) if layout == "english" else target
 
 
 def english_path(target: Path) -> Path:

@@ -110,7 +110,9 @@ def summarize_article(article: Article, complete, qa: QAConfig = QAConfig(),
                "sentences": [_shown(s, chosen) for s in kept],
                "dropped": [_shown(s, chosen) for s in dropped],
                "notes": notes}
-    return SummaryResult(text, [], notes, details)
+    flags = ["summary: made from sentences the checks flagged (no unflagged sentence was left)"] \
+        if any(s.flagged for s in chosen) else []
+    return SummaryResult(text, flags, notes, details)
 
 
 def extractive(chosen: list[SourceSentence], most: int, budget: int = 600) -> list[SourceSentence]:
