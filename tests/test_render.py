@@ -125,13 +125,9 @@ def test_an_equation_written_on_both_sides_is_labelled_and_numbered_once(tmp_pat
     assert check_conservation(article, document).problems == []
 
 
-@pytest.mark.parametrize("layout, files", [("both", {"a.md", "a.en.md", "a.qa.json"}),
-                                           ("english", {"a.en.md", "a.qa.json"}),
-                                           ("bilingual", {"a.md", "a.qa.json"})])
-def test_layouts_write_the_english_only_file_with_the_same_english(tmp_path, layout, files):
+def _translated_post(tmp_path):
+    """A short post through the pipeline (copying backend): (article, its QA figures, an empty out folder)."""
     from pipeline.ingest.reader import read_file
-    from pipeline.output.conservation import output_sides
-    from pipeline.output.writing import write_article
     from tests.copying_backend import CopyingBackend, context_over, translate_article
 
     source = tmp_path / "post.txt"
@@ -140,6 +136,17 @@ def test_layouts_write_the_english_only_file_with_the_same_english(tmp_path, lay
     qa = translate_article(article, context_over(CopyingBackend()))
     out = tmp_path / "out"
     out.mkdir()
+    return article, qa, out
+
+
+@pytest.mark.parametrize("layout, files", [("both", {"a.md", "a.en.md", "a.qa.json"}),
+                                           ("english", {"a.en.md", "a.qa.json"}),
+                                           ("bilingual", {"a.md", "a.qa.json"})])
+def test_layouts_write_the_english_only_file_with_the_same_english(tmp_path, layout, files):
+    from pipeline.output.conservation import output_sides
+    from pipeline.output.writing import write_article
+
+    article, qa, out = _translated_post(tmp_path)
     assert write_article(article, qa, out / "a.md", "test", "0" * 64, layout=layout) is None
     assert {p.name for p in out.iterdir()} == files
     if layout != "both":
@@ -167,16 +174,9 @@ def test_an_untitled_excerpt_gets_a_heading_said_to_be_zh2ens():
 
 
 def test_switching_layouts_keeps_the_better_file_and_removes_a_stale_one(tmp_path):
-    from pipeline.ingest.reader import read_file
     from pipeline.output.writing import write_article
-    from tests.copying_backend import CopyingBackend, context_over, translate_article
 
-    source = tmp_path / "post.txt"
-    source.write_text("梯度裁剪\n\n我们知道,梯度裁剪是常用技巧,其中$\\tau$是阈值。\n", encoding="utf-8")
-    [article] = read_file(source)
-    qa = translate_article(article, context_over(CopyingBackend()))
-    out = tmp_path / "out"
-    out.mkdir()
+    article, qa, out = _translated_post(tmp_path)
     assert write_article(article, dict(qa), out / "a.md", "test", "0" * 64, layout="english") is None
     assert json.loads((out / "a.qa.json").read_text(encoding="utf-8"))["file"] == "a.en.md"
     worse = {**qa, "flagged": qa["flagged"] + 2}
