@@ -90,6 +90,23 @@ def test_the_site_builds_with_no_network(built, tmp_path):
     assert (site / "index.html").is_file() and len(list(site.glob("*.html"))) >= 1 + 2 * 41
 
 
+def test_the_site_renders_with_no_network(built, tmp_path):
+    """The browser check again, inside an empty network namespace (only loopback, for the
+    WebDriver): what renders offline is what a reader without a network sees."""
+    missing = browser_missing() or (None if shutil.which("unshare") and shutil.which("ip") else "unshare or ip missing")
+    if missing:
+        pytest.skip(f"cannot run the offline browser check: {missing}")
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a network namespace here")
+    _, site, articles, _ = built
+    check = Path(__file__).parent / "browser_check.py"
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", f'ip link set lo up && exec "{sys.executable}" "{check}" "{site}"'],
+                          capture_output=True, text=True, timeout=600, cwd=Path(__file__).parents[1])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"{1 + 2 * articles} pages" in proc.stdout and ", 0 math errors, 0 raw TeX, 0 outside requests, " \
+        "0 pages not reached" in proc.stdout, proc.stdout[-2000:]
+
+
 def test_an_empty_folder_is_a_clear_error(tmp_path):
     with pytest.raises(SiteError, match="no translated articles"):
         build_site(tmp_path, tmp_path / "site")
