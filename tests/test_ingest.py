@@ -2,10 +2,11 @@
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from pipeline.ingest.reader import IngestError, read_path
+from pipeline.ingest.reader import IngestError, parse_text, read_path
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, LIST_ITEM, PARAGRAPH
 
 BOILERPLATE = ["点击阅读全文", "最近评论", "宇宙驿站", "LAMOST", "版权科学空间", "会员注册",
@@ -104,3 +105,12 @@ def test_crlf_and_bom_are_normalised(tmp_path):
     path.write_bytes("\ufeff标题\r\n\r\n第一段。\r\n".encode("utf-8"))
     [article] = read_path(path)
     assert article.title == "标题" and article.blocks[0].source == "第一段。"
+
+
+def test_a_repeated_paragraph_with_a_formula_is_kept_twice():
+    """Found by the Hypothesis conservation test: a repeated caption is kept once, but a repeated
+    paragraph holding a formula is not a caption - dropping it lost a formula."""
+    text = "标题\n\n正文第一段。\n\n一段$x$文字。\n\n一段$x$文字。\n\n图的说明\n\n图的说明\n"
+    [article] = parse_text(text, Path("post.txt"))
+    sources = [b.source for b in article.blocks]
+    assert sources.count("一段$x$文字。") == 2 and sources.count("图的说明") == 1

@@ -256,8 +256,9 @@ def _article(title, date, author, source, index, paragraphs: list[str]) -> Artic
         article.title_block = Block(HEADING, title, level=1)
     previous = None
     for k, para in enumerate(paragraphs):
-        if para == previous:
-            # Scraped figures repeat their caption (alt text, then caption): keep it once.
+        if para == previous and not find_latex_spans(para):
+            # Scraped figures repeat their caption (alt text, then caption): keep it once. Not a
+            # paragraph with a formula: the written file must hold every formula as often as the source.
             article.blocks[-1].kind = CAPTION
             continue
         if _is_display_formula(para):
