@@ -141,6 +141,10 @@ class Article:
     # The English the author gave for terms, 梯度裁剪(Gradient Clipping): zh -> glossary Term
     # (pipeline/terms.py), used for every segment of the article.
     author_terms: dict = field(default_factory=dict)
+    # Chinese inside the formulas' text commands -> its English, for the English-only layout
+    # (pipeline/translate/formula_words.py); and what stayed Chinese.
+    formula_words: dict = field(default_factory=dict)
+    formula_words_kept: list = field(default_factory=list)
 
     @property
     def title_en(self) -> str | None:

@@ -27,6 +27,7 @@ from typing import Callable, Iterator, Protocol
 from pipeline.context import RunContext
 from pipeline.document import Article, Segment
 from pipeline.checks.qa import assess_article, summary_fields
+from pipeline.translate.formula_words import chinese_in_formulas, translate_formula_words
 from pipeline.ingest.reader import IngestError, read_file
 from pipeline.output.writing import output_path, write_article
 from pipeline.text.segmenting import segment_article
@@ -134,6 +135,8 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
     for n, article in enumerate(articles, 1):
         if not collect_translations(article, waiting[id(article)], result):
             continue
+        if ctx.settings.layout != "bilingual":
+            formula_words_stage(article, ctx)
         # check before summarize: the summary must know which segments the checks flagged
         qa = assess_article(article, ctx.glossary, ctx.settings.qa, ctx.settings.meaning)
         if ctx.settings.summarizes:
@@ -145,6 +148,18 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
         ctx.report_progress(n, len(articles))
         yield Finished(article, qa, now - last)
         last = now
+
+
+def formula_words_stage(article: Article, ctx: RunContext) -> None:
+    """translate, for the English layout: the Chinese inside formulas' \\text{} (rare; a failure
+    leaves it Chinese, said so in qa.json)."""
+    if not chinese_in_formulas(article):
+        return
+    try:
+        article.formula_words, article.formula_words_kept = translate_formula_words(article, ctx.backend, ctx.glossary)
+    except Exception as exc:   # the formulas stay as written: nothing is lost
+        article.formula_words_kept = chinese_in_formulas(article)
+        article.notices.append(f"Chinese inside formulas left untranslated: {type(exc).__name__}: {exc}")
 
 
 SEGMENT_FAILURE = "cannot be segmented"

@@ -184,3 +184,26 @@ def test_switching_layouts_keeps_the_better_file_and_removes_a_stale_one(tmp_pat
     assert kept and "kept the existing file" in kept and not (out / "a.md").exists()   # the better .en.md stands
     assert write_article(article, dict(qa), out / "a.md", "test", "0" * 64, layout="bilingual") is None
     assert (out / "a.md").is_file() and not (out / "a.en.md").exists()   # zh2en's own stale .en.md removed
+
+
+def test_chinese_inside_formulas_is_english_in_the_english_layout_only(tmp_path):
+    """\\text{朴素版} in a display formula: the English-only file shows English there, every other
+    byte of the formula kept; the bilingual file keeps the original; qa.json records the change."""
+    from pipeline.ingest.reader import read_file
+    from pipeline.output.conservation import check_conservation
+    from pipeline.output.writing import write_article
+    from tests.copying_backend import CopyingBackend, context_over, translate_article
+
+    [article] = read_file(Path(__file__).parent / "data" / "formula-dense.md")
+    qa = translate_article(article, context_over(CopyingBackend()))
+    assert set(article.formula_words) == {"朴素版", "MuP版"} and article.formula_words_kept == []
+    out = tmp_path / "out"
+    out.mkdir()
+    assert write_article(article, qa, out / "a.md", "test", "0" * 64) is None
+    bilingual, english = (out / "a.md").read_text(encoding="utf-8"), (out / "a.en.md").read_text(encoding="utf-8")
+    assert "\\text{朴素版}" in bilingual and check_conservation(article, bilingual).problems == []
+    assert "朴素版" not in english and "MuP版" not in english
+    mup = "\\color{blue}{(\\text{" + article.formula_words["MuP版"] + "})}"
+    assert mup in english   # only the argument changed
+    recorded = json.loads((out / "a.qa.json").read_text(encoding="utf-8"))["formula_words"]
+    assert {r["zh"] for r in recorded} == {"朴素版", "MuP版"}

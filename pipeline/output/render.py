@@ -16,6 +16,7 @@ import yaml
 
 from pipeline.output.numbering import unnumbered_copy
 from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
+from pipeline.text.formula_text import rewrite_text_args
 from pipeline.text.latex import find_latex_spans
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
@@ -96,9 +97,10 @@ def untitled_heading(article: Article, words: int = 8) -> str | None:
     return f"{kind}{' of ' + article.date if article.date else ''}: {text}…"
 
 
-def english_only(document: str) -> str:
+def english_only(document: str, formula_words: dict[str, str] | None = None) -> str:
     """The English-only layout of a bilingual file this module rendered: every chunk but the
-    original's (`zh`); the same English side, so the same conservation figures."""
+    original's (`zh`) - the same English side - with the Chinese inside formulas' text commands
+    in English where `formula_words` gives it (every other byte of each formula kept)."""
     meta, body = split_front_matter(document)
     kept, side = [], None
     for line in body.split("\n"):
@@ -107,6 +109,9 @@ def english_only(document: str) -> str:
         if side != ZH_MARK:
             kept.append(line)
     body = "\n".join(kept)
+    if formula_words:
+        spans = [sp for sp in find_latex_spans(body) if sp.kind in ("inline", "display", "environment")]
+        body = rewrite(body, spans, span=lambda _, sp: rewrite_text_args(sp.text, formula_words))
     meta = {**meta, "layout": "english", "body_sha256": body_sha256(body)}
     return f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)}---\n{body}"
 

@@ -25,12 +25,15 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
     qa["file"] = primary_file(target, layout).name
     qa["source_id"] = source_id(article)
     qa["checks_version"] = CHECKS_VERSION
+    if article.formula_words or article.formula_words_kept:   # the English layout's only change to formulas
+        qa["formula_words"] = [{"zh": zh, "en": en} for zh, en in article.formula_words.items()]
+        qa["formula_words_kept"] = list(article.formula_words_kept)
     document = render_conserved(article, qa, model_id, model_sha256)
     files = {}
     if layout in ("bilingual", "both"):
         files[target] = document
     if layout in ("english", "both"):
-        files[english_path(target)] = english_only(document)
+        files[english_path(target)] = english_only(document, article.formula_words)
     siblings = [target, english_path(target)]
     edited = [path for path in siblings if edited_by_hand(path)]
     if not force and edited:
