@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.text.formula_text import closing_brace
 from pipeline.text.latex import find_latex_spans
 from pipeline.text.spans import rewrite
 
@@ -23,28 +24,13 @@ def unnumbered(formula: str) -> str:
     for m in _LABEL_OR_TAG.finditer(formula):
         if m.start() < pos:
             continue
-        end = _closing_brace(formula, m.end())
+        end = closing_brace(formula, m.end())
         if end is None:   # unbalanced: leave the rest as it is
             break
         out.append(formula[pos:m.start()])
-        pos = end
+        pos = end + 1
     formula = "".join(out) + formula[pos:]
     return _NUMBERED_ENV.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}*}}", formula)
-
-
-def _closing_brace(text: str, start: int) -> int | None:
-    """The position after the brace that closes the group opened just before `start`."""
-    depth = 1
-    for i in range(start, len(text)):
-        if text[i] == "\\":
-            continue
-        if text[i] == "{" and text[i - 1] != "\\":
-            depth += 1
-        elif text[i] == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
 
 
 def unnumbered_copy(text: str) -> str:

@@ -18,7 +18,7 @@ def chinese_text_args(formula: str) -> list[tuple[int, int]]:
     """(start, end) of each text-command argument in `formula` that holds Chinese."""
     found = []
     for m in _TEXT_COMMAND.finditer(formula):
-        end = _closing(formula, m.end())
+        end = closing_brace(formula, m.end())
         if end is not None and HAN.search(formula[m.end():end]):
             found.append((m.end(), end))
     return found
@@ -43,8 +43,9 @@ def formula_safe(english: str) -> str | None:
     return _ESCAPE.sub(r"\\\1", text)
 
 
-def _closing(text: str, start: int) -> int | None:
-    """The position of the brace that closes the group opened just before `start`."""
+def closing_brace(text: str, start: int) -> int | None:
+    """The position of the brace that closes the group opened just before `start` (escaped
+    braces skipped); None if it never closes."""
     depth = 1
     for i in range(start, len(text)):
         if text[i] == "{" and text[i - 1] != "\\":
