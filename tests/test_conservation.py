@@ -5,6 +5,7 @@ container; what is lost is named, never silent. The translation here is CopyingB
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from copying_backend import CopyingBackend, context_over, translate_article
 from pipeline.backends.base import Reply
 from pipeline.output.numbering import unnumbered
-from pipeline.output.conservation import check_conservation, normalise_formula, output_sides
+from pipeline.output.conservation import check_conservation, normalise_formula, output_sides, take_inventory
+from pipeline.text.latex import find_latex_spans
 from pipeline.ingest.reader import read_file
 from pipeline.output.report import write_run_report
 from pipeline.output.writing import render_conserved, write_article
@@ -62,10 +64,13 @@ def test_every_formula_form_in_every_container_reaches_both_sides(tmp_path, form
     [(article, summary, document)] = translate_file(path)
     assert article.conservation == [], document
     zh, en = output_sides(document)
-    wanted = normalise_formula(formula)
-    assert wanted in normalise_formula(en), document
+    wanted = take_inventory(formula).formulas   # a display formula counted by its body, whatever its delimiters
+    assert len(wanted) == 1 and not wanted - take_inventory(en).formulas, document
     # the original's copy of a labelled or numbered equation is shown unnumbered (one label per page)
-    assert wanted in normalise_formula(zh) or unnumbered(wanted) in normalise_formula(zh), document
+    zh_formulas = take_inventory(zh).formulas
+    assert not wanted - zh_formulas or not Counter(unnumbered(f) for f in wanted) - zh_formulas, document
+    # every display formula between `$$` on both sides (what GitHub-style markdown typesets)
+    assert not [s for s in find_latex_spans(zh + en) if s.kind == "environment" or s.text.startswith("\\[")]
     assert summary["formulas_kept"] == summary["formula_spans"] >= 1
 
 

@@ -55,10 +55,10 @@ def test_layout_front_matter_and_pairs():
     # each paragraph: Chinese block, then its English (plus the title's and heading's pair)
     assert body.count(ZH_MARK) == body.count(EN_MARK) == 4
     assert body.index("我们知道") < body.index("We know") < body.index("那么可以算得")
-    # display math on lines of its own, on both sides, byte-identical
-    # a formula standing alone between paragraphs is shown once, on lines of its own
+    # a formula standing alone between paragraphs is shown once, byte-identical, between `$$`
+    # lines of their own (GitHub-style markdown typesets only dollar-delimited math)
     eq = "\\begin{equation}\\mathbb{V}ar[\\boldsymbol{q}\\cdot\\boldsymbol{k}] = d\\end{equation}"
-    assert body.count(f"\n{BOTH_MARK}\n{eq}\n\n") == 1 and body.count(eq) == 1
+    assert body.count(f"\n{BOTH_MARK}\n$$\n{eq}\n$$\n\n") == 1 and body.count(eq) == 1
     assert "> [!WARNING]" in body and "example flag" in body
 
 

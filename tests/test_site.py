@@ -1,8 +1,10 @@
-"""The offline site (`zh2en site`) opened in a real browser: every formula of the 40 seed articles
-and of a formula-dense fixture typeset with zero MathJax errors in both layouts, no raw TeX on
-screen, nothing fetched from outside the machine, every page reachable from the index. The
-articles go through the real pipeline with the copying backend (the English is filler; the
-formulas, layout and warnings are the pipeline's own)."""
+"""The output opened in a real browser, in the two reference renderers of issue #16: the offline
+site (`zh2en site`, MkDocs-Material) and the `.md` files as GitHub-style markdown (markdown-it GFM
++ dollar math + MathJax 3, tests/github_style.py). Every formula of the 40 seed articles and of a
+formula-dense fixture typeset with zero MathJax errors in both layouts, no raw TeX on screen,
+nothing fetched from outside the machine, every page reachable from the index. The articles go
+through the real pipeline with the copying backend (the English is filler; the formulas, layout
+and warnings are the pipeline's own)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pipeline.output.slugs import SlugAllocator
 from pipeline.output.writing import output_path, write_article
 from tests.browser_check import browser_missing, check_site
 from tests.copying_backend import CopyingBackend, context_over, translate_article
+from tests.github_style import render_folder
 
 SEEDS = Path(os.environ.get("ZH2EN_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 FIXTURE = Path(__file__).parent / "data" / "formula-dense.md"
@@ -59,21 +62,40 @@ def test_the_site_has_an_index_and_both_layouts_of_every_article(built):
     assert 'class="zh2en-zh" lang="zh-CN"' in bilingual   # the original set apart from the English
 
 
-def test_every_formula_renders_in_a_real_browser(built):
-    missing = browser_missing()
-    if missing:
-        pytest.skip(f"no browser for the site check: {missing}")
-    out, site, articles, report = built
-    checks, unreached = check_site(site)
+def _assert_every_page_renders(folder: Path, articles: int, report) -> None:
+    """Every page of `folder` reached from its index, each formula typeset: no math error, no raw
+    TeX, nothing from outside; the fixture's equations (numbered, labelled, \\boldsymbol, \\style,
+    \\color, Chinese in \\text) all typeset in both layouts."""
+    checks, unreached = check_site(folder)
     assert len(checks) == 1 + 2 * articles and unreached == []
     problems = [(c.url, c.errors[:2], c.raw[:2], c.outside[:2]) for c in checks if c.errors or c.raw or c.outside]
     assert problems == []
-    # the fixture's equations all typeset: numbered, labelled, \boldsymbol, \style, \color, Chinese in \text
     slug = next(p.slug for p in report.pages if p.title_zh == "公式密集的测试文章")
     for name in (f"{slug}.html", f"{slug}.en.html"):
         fixture = next(c for c in checks if c.url.endswith("/" + name))
         assert fixture.math >= 12, (name, fixture.math)
     assert sum(c.math for c in checks) > 300
+
+
+def test_every_formula_renders_in_a_real_browser(built):
+    missing = browser_missing()
+    if missing:
+        pytest.skip(f"no browser for the site check: {missing}")
+    _, site, articles, report = built
+    _assert_every_page_renders(site, articles, report)
+
+
+def test_every_formula_renders_as_github_style_markdown(built, tmp_path):
+    """The `.md` files themselves, as GitHub and markdown-it show them: only `$`-delimited math
+    is typeset there, so a bare `\\begin{equation}` or `\\[…\\]` of the source would be raw text
+    (22 of these pages showed some before the renderer wrote display formulas between `$$`)."""
+    missing = browser_missing()
+    if missing:
+        pytest.skip(f"no browser for the markdown check: {missing}")
+    out, _, articles, report = built
+    pages = tmp_path / "github-style"
+    assert len(render_folder(out, pages)) == 2 * articles
+    _assert_every_page_renders(pages, articles, report)
 
 
 def test_the_site_builds_with_no_network(built, tmp_path):

@@ -8,8 +8,9 @@ read back by the side markers the renderer puts before every chunk (`<!-- zh -->
 
 Checked:
 - every LaTeX formula of the source is on the English side byte-identical, exactly as often
-  (lines of a multi-line formula compared without the markdown container's `>`/indent), and
-  the English side holds no formula the source does not;
+  (lines of a multi-line formula compared without the markdown container's `>`/indent; a display
+  formula by what is inside its delimiters, which the renderer writes as `$$` -
+  pipeline/text/display_math.py), and the English side holds no formula the source does not;
 - every display environment is there whole: as many `\\begin{…}` and `\\end{…}` as the source;
 - every Chinese sentence of the source is on the Chinese side (its Han characters, in order);
 - every code block, inline code, URL and image reference is on the English side verbatim,
@@ -23,13 +24,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.text.markup import HTML_TAG
-from pipeline.text.latex import DISPLAY_ENVS, find_latex_spans
+from pipeline.text.display_math import formula_key
+from pipeline.text.latex import DISPLAY_ENVS, FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.document import Article
 from pipeline.output.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK
 from pipeline.text.sentences import PIECE_CUT
 from pipeline.text.han import HAN
 
-FORMULA_KINDS = {"inline", "display", "environment", "macro"}
+FORMULA_KINDS = {*FORMULA_SPAN_KINDS, "macro"}   # a lone command in prose must not be lost either
 SIDE_MARKS = {ZH_MARK: "zh", EN_MARK: "en", BOTH_MARK: "both", NOTE_MARK: "note"}
 
 # A fence opens with 3+ backticks (no backtick after them on the line) or 3+ tildes.
@@ -73,8 +75,8 @@ def checked_source(article: Article) -> str:
 
 def take_inventory(text: str) -> Inventory:
     inventory = Inventory()
-    for formula in _formulas(text):
-        inventory.formulas[normalise_formula(formula)] += 1
+    for formula, kind in _formulas(text):
+        inventory.formulas[formula_key(normalise_formula(formula), kind)] += 1
     for m in _BEGIN_END.finditer(text):
         if m.group(2) in DISPLAY_ENVS:
             inventory.environments[(m.group(1), m.group(2))] += 1
@@ -141,7 +143,7 @@ def check_conservation(article: Article, markdown: str) -> ConservationReport:
     return ConservationReport(sum(source.formulas.values()), kept, list(dict.fromkeys(problems)))
 
 
-def _formulas(text: str) -> list[str]:
+def _formulas(text: str) -> list[tuple[str, str]]:
     """Every formula of `text`. A formula that never closes does not swallow the rest of the
     text (as it does for ingest, which keeps it verbatim): the scan goes on after its opening."""
     found, pos = [], 0
@@ -152,7 +154,7 @@ def _formulas(text: str) -> list[str]:
                 pos += span.start + (len(opening.group()) if opening else 1)
                 break
             if span.kind in FORMULA_KINDS:
-                found.append(span.text)
+                found.append((span.text, span.kind))
         else:
             break
     return found

@@ -17,7 +17,8 @@ import yaml
 from pipeline.output.numbering import unnumbered_copy
 from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
 from pipeline.text.formula_text import rewrite_text_args
-from pipeline.text.latex import find_latex_spans
+from pipeline.text.display_math import dollar_delimited
+from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
@@ -110,7 +111,7 @@ def english_only(document: str, formula_words: dict[str, str] | None = None) -> 
             kept.append(line)
     body = "\n".join(kept)
     if formula_words:
-        spans = [sp for sp in find_latex_spans(body) if sp.kind in ("inline", "display", "environment")]
+        spans = [sp for sp in find_latex_spans(body) if sp.kind in FORMULA_SPAN_KINDS]
         body = rewrite(body, spans, span=lambda _, sp: rewrite_text_args(sp.text, formula_words))
     meta = {**meta, "layout": "english", "body_sha256": body_sha256(body)}
     return f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)}---\n{body}"
@@ -139,16 +140,20 @@ def render_block(block: Block) -> list[str]:
         # block's text is never read as HTML).
         return [BOTH_MARK, _indent(block.source, block.prefix), ""] + _flag_lines(block)
     if block.kind == DISPLAY_MATH:
-        return [BOTH_MARK, _indent(escape_html(block.source, spans), block.prefix), ""] + _flag_lines(block)
+        math = dollar_delimited(escape_html(block.source, spans))
+        return [BOTH_MARK, _indent(math, block.prefix), ""] + _flag_lines(block)
     if block.kind == HTML:
         return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""]
     if block.kind == TABLE:  # the original as written, then the table of translated cells
-        zh = unnumbered_copy(escape_html(block.source, find_latex_spans(block.source)))
-        lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(_english_table(block), block.prefix), ""]
+        zh = dollar_delimited(unnumbered_copy(escape_html(block.source, find_latex_spans(block.source))))
+        en = dollar_delimited(_english_table(block))
+        lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
         return lines + _flag_lines(block)
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
     en = join_segments(block.segments, display_gap="\n\n")
     zh, en = unnumbered_copy(escape_html(zh, spans)), escape_html(en, spans)
+    if block.kind != HEADING:   # display formulas as every markdown renderer typesets them
+        zh, en = dollar_delimited(zh), dollar_delimited(en)
     if block.kind == HEADING:
         hashes = "#" * max(2, min(block.level or 2, 6))
         return [EN_MARK, f"{hashes} {_heading_text(en, zh)}", "", ZH_MARK, _one_line(zh), ""] + _flag_lines(block)

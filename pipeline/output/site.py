@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.output.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK, split_front_matter
-from pipeline.text.latex import find_latex_spans
+from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.text.spans import rewrite
 
 MATHJAX_FILES = ("tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
@@ -140,7 +140,7 @@ def _text(value: str) -> str:
     """Source text in index markdown: one line, no link or HTML syntax of its own; its formulas
     (a summary keeps the article's) as written, a `$` that opens none shown as a dollar."""
     value = " ".join(value.split())
-    spans = [s for s in find_latex_spans(value) if s.kind in ("inline", "display", "environment")]
+    spans = [s for s in find_latex_spans(value) if s.kind in FORMULA_SPAN_KINDS]
     return rewrite(value, spans, prose=lambda prose: re.sub(r"([\\\[\]`*_$|])", r"\\\1", prose).replace("<", "&lt;"))
 
 
@@ -178,7 +178,7 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
                 (docs / name).write_text(site_page((out_dir / name).read_text(encoding="utf-8", errors="replace"),
                                                    p.title_en), encoding="utf-8")
         (docs / "index.md").write_text(index_page(pages), encoding="utf-8")
-        _copy_mathjax(docs / "javascripts" / "mathjax")
+        copy_mathjax(docs / "javascripts" / "mathjax")
         (docs / "javascripts" / "mathjax-config.js").write_text(MATHJAX_CONFIG, encoding="utf-8")
         (docs / "stylesheets" / "zh2en.css").write_text(SITE_CSS, encoding="utf-8")
         config = Path(tmp) / "mkdocs.yml"
@@ -216,7 +216,7 @@ def _swap_in(built: Path, site_dir: Path) -> None:
         raise SiteError(f"{site_dir}: cannot write the site: {exc.strerror or exc}") from exc
 
 
-def _copy_mathjax(target: Path) -> None:
+def copy_mathjax(target: Path) -> None:
     try:
         import mathjax  # django-static-mathjax: MathJax's own files, no Django needed
     except ImportError as exc:

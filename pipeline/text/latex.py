@@ -57,6 +57,9 @@ _ASCII_MACRO = re.compile(r"\\[A-Za-z]+")
 _CJK = regex.compile(f"[{HAN_CLASS}{CJK_PUNCTUATION_CLASS}]")
 _TEXT_ARG = re.compile(r"\\(?:text|mbox|mathrm|textbf|textit|operatorname|style|tag)\s*\{[^{}]*\}")
 
+# The spans that are formulas a reader sees (a "macro" span is a lone command in prose).
+FORMULA_SPAN_KINDS = ("inline", "display", "environment")
+
 DISPLAY_ENVS = {
     "equation", "equation*", "align", "align*", "gather", "gather*", "multline",
     "multline*", "eqnarray", "eqnarray*", "flalign", "flalign*", "displaymath",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pipeline.backends.base import TranslationRequest
 from pipeline.document import Article
 from pipeline.text.formula_text import chinese_text_args, formula_safe
+from pipeline.text.latex import FORMULA_SPAN_KINDS
 
-FORMULA_KINDS = {"inline", "display", "environment"}
 
 
 def chinese_in_formulas(article: Article) -> list[str]:
@@ -17,7 +17,7 @@ def chinese_in_formulas(article: Article) -> list[str]:
     found: dict[str, None] = {}
     for seg in article.segments:
         for span in seg.spans:
-            if span.kind in FORMULA_KINDS:
+            if span.kind in FORMULA_SPAN_KINDS:
                 for start, end in chinese_text_args(span.text):
                     found.setdefault(span.text[start:end], None)
     return list(found)
