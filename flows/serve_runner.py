@@ -18,7 +18,7 @@ def main(spec: str) -> None:
     translate_flow.serve(
         name="zh2en-inbox", cron=args.get("cron"), interval=args.get("interval"), print_starting_message=False,
         parameters={"paths": [args["inbox"]], "out_dir": args["out"], "settings": settings,
-                    "only_changed": True})
+                    "only_changed": True, "site_dir": args.get("site")})
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from pipeline.document import Article, Segment
 from pipeline.checks.qa import percentages
 from pipeline.output.render import artifact_markdown, escape_html
 from pipeline.output.report import write_run_report
+from pipeline.output.site import build_site
 from pipeline.stages import ingest_file, summarize_with_memory, write_stage
 from pipeline.summarize import SummaryResult
 
@@ -96,3 +97,9 @@ def report_task(out_dir: str, article_qa: list[dict], failures: list[tuple[str, 
         create_markdown_artifact("\n".join(f"- {escape_html(label)}: {escape_html(reason)}" for label, reason in failures),
                                  key="zh2en-failures", description="zh2en: inputs that failed in this run")
     return report
+
+
+@task(name="site", cache_policy=NONE, persist_result=False)
+def site_task(out_dir: str, site_dir: str) -> list[str]:
+    """Rebuild the offline site of the output folder (`zh2en serve --site`); what it left out."""
+    return build_site(Path(out_dir), Path(site_dir)).skipped

@@ -13,9 +13,10 @@ from typing import Any, Optional
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tasks import PrefectRunner, report_task
+from flows.tasks import PrefectRunner, report_task, site_task
 from pipeline.context import RunContext, shared_context
 from pipeline.ingest.reader import IngestError, list_sources
+from pipeline.output.site import SiteError
 from pipeline.store.locking import OutputLocked, output_lock
 from pipeline.store.manifest import Manifest
 from pipeline.document import Article
@@ -25,15 +26,18 @@ from pipeline.stages import SEGMENT_FAILURE, RunResult, ingest_files, run_articl
 
 @flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def translate_flow(paths: list[str], out_dir: str, settings: Optional[Settings] = None,
-                   only_changed: bool = False, context: Any = None) -> RunResult:
+                   only_changed: bool = False, context: Any = None, site_dir: Optional[str] = None) -> RunResult:
     """Translate files and folders into `out_dir`; with `only_changed`, only files that are new
     or changed since the last run into that folder (the inbox of a scheduled deployment).
     `context` is the caller's open RunContext (the CLI's, with its progress bar); a scheduled
-    run has none and takes the process's shared one for `settings` (pipeline/context.py)."""
-    return _translate(paths, Path(out_dir), context or shared_context(settings or Settings()), only_changed)
+    run has none and takes the process's shared one for `settings` (pipeline/context.py).
+    With `site_dir`, a run that wrote something rebuilds the offline site of `out_dir` there."""
+    ctx = context or shared_context(settings or Settings())
+    return _translate(paths, Path(out_dir), ctx, only_changed, Path(site_dir) if site_dir else None)
 
 
-def _translate(paths: list[str], out: Path, ctx: RunContext, only_changed: bool) -> RunResult:
+def _translate(paths: list[str], out: Path, ctx: RunContext, only_changed: bool,
+               site_dir: Optional[Path] = None) -> RunResult:
     started = time.perf_counter()
     result = RunResult()
     files = _input_files(paths, result, exclude=out, follow_symlinks=ctx.settings.follow_symlinks)
@@ -41,7 +45,10 @@ def _translate(paths: list[str], out: Path, ctx: RunContext, only_changed: bool)
         return result
     try:
         with output_lock(out):
-            return _translate_locked(files, out, ctx, only_changed, result, started)
+            _translate_locked(files, out, ctx, only_changed, result, started)
+            if site_dir is not None and result.written:   # the site shows what this run wrote
+                _rebuild_site(out, site_dir, result)
+            return result
     except OutputLocked as exc:  # a clear outcome, not a crashed flow run
         result.failures.append((str(out), str(exc)))
         return result
@@ -75,6 +82,13 @@ def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_change
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
             result.failures.append((str(out / "report.md"), f"run report not written: {why}"))
     return result
+
+
+def _rebuild_site(out: Path, site_dir: Path, result: RunResult) -> None:
+    try:
+        result.notices += site_task(str(out), str(site_dir))
+    except SiteError as exc:   # the articles are written; say that the site is not
+        result.failures.append((str(site_dir), str(exc)))
 
 
 def _record_outcomes(manifest: Manifest, files: list[Path], articles_by_file: dict[Path, list[Article]],

@@ -76,6 +76,17 @@ def test_inbox_mode_translates_only_new_or_changed_files(config, tmp_path):
     assert len([p for p in out.glob("*.md") if p.name != "report.md" and not p.name.endswith(".en.md")]) == 3
 
 
+def test_a_site_that_cannot_be_built_is_a_failure_of_its_own(config, tmp_path):
+    inbox, _ = articles_dir(tmp_path / "in")
+    out = tmp_path / "out"
+    result = translate_flow([str(inbox)], str(out), config, site_dir=str(out))
+    assert len(result.written) == 2   # the articles are written all the same
+    assert [label for label, _ in result.failures] == [str(out)]
+    assert "cannot replace the output folder" in result.failures[0][1]
+    again = translate_flow([str(inbox)], str(out), config, site_dir=str(tmp_path / "site"))
+    assert not again.failures and (tmp_path / "site" / "index.html").is_file()
+
+
 def test_dask_cluster_of_two_workers(config, tmp_path):
     from distributed import LocalCluster
     from prefect_dask import DaskTaskRunner
@@ -96,8 +107,10 @@ def test_scheduled_runs_on_a_real_local_server(tiny_model_dir, tmp_path):
     articles_dir(inbox, 1)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), ZH2EN_STATE_DIR=str(tmp_path / "state"))
+    site = tmp_path / "site"
     proc = subprocess.Popen([sys.executable, "-m", "zh2en", "serve", "--inbox", str(inbox), "--out", str(out),
-                             "--interval", "3", "--backend", "marian", "--model-dir", str(tiny_model_dir)],
+                             "--interval", "3", "--backend", "marian", "--model-dir", str(tiny_model_dir),
+                             "--site", str(site)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 180  # a busy 2-core machine starts the server slowly
@@ -108,6 +121,10 @@ def test_scheduled_runs_on_a_real_local_server(tiny_model_dir, tmp_path):
         while time.time() < deadline and len(list(out.glob("*.qa.json"))) < 2:
             time.sleep(0.5)
         assert len(list(out.glob("*.qa.json"))) == 2, "the dropped file was not picked up"
+        # the offline site is rebuilt after the run that wrote it (inside that run, under its lock)
+        while time.time() < deadline and "后来的文章" not in _read(site / "index.html"):
+            time.sleep(0.5)
+        assert _read(site / "index.html").count('class="zh2en-meta"') == 2, "the site does not show the new article"
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends; a run in flight gets 20 s to finish
         _, stderr = proc.communicate(timeout=60)
@@ -119,6 +136,13 @@ def test_scheduled_runs_on_a_real_local_server(tiny_model_dir, tmp_path):
 
         host, port = api.removeprefix("http://").split(":")
         socket.create_connection((host, int(port)), timeout=2).close()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 KEXUE_POST = ("# 温度参数{tag}\n\n如果进一步引入温度参数$\\tau > 0$，那么归一化之后的权重就变成\n"

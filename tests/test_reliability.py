@@ -160,6 +160,14 @@ def test_bad_schedule_or_busy_port_is_refused_before_anything_starts(tmp_path):
                      "--port", str(port), timeout=60)
     assert proc.returncode == 2 and f"--port {port}: something is already listening" in proc.stderr
     assert "Traceback" not in proc.stderr
+    notes = tmp_path / "notes"   # a folder of the user's own is never taken for the site
+    notes.mkdir()
+    (notes / "todo.txt").write_text("mine", encoding="utf-8")
+    for site, why in ((tmp_path / "o", "cannot replace the output folder"), (notes, "not a site zh2en built")):
+        proc = zh2en("serve", "--inbox", str(tmp_path), "--out", str(tmp_path / "o"), "--interval", "5",
+                     "--site", str(site), timeout=60)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and why in proc.stderr, proc.stderr
+    assert (notes / "todo.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_a_corrupt_memory_is_moved_aside_with_a_notice(tmp_path):

@@ -24,6 +24,7 @@ from flows.translate_flows import summarize_flow, translate_flow  # noqa: E402
 from pipeline.backends import BACKENDS  # noqa: E402
 from pipeline.ingest.decoding import DEFAULT_MAX_BYTES  # noqa: E402
 from pipeline.output.report import aggregate  # noqa: E402
+from pipeline.output.site import SiteError, check_site_target  # noqa: E402
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
 from pipeline.settings import Settings
 from pipeline.stages import RunResult  # noqa: E402
@@ -186,6 +187,8 @@ def serve(
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
     port: Optional[int] = typer.Option(None, "--port", help="Port for the local Prefect server (default: a free one)."),
+    site_dir: Optional[Path] = typer.Option(None, "--site", help="Rebuild the offline site of the output folder "
+                                            "here after each run that writes something (as `zh2en site`)."),
 ) -> None:
     """Serve a scheduled deployment that translates what is new or changed in the inbox."""
     if (cron is None) == (interval is None):
@@ -196,10 +199,16 @@ def serve(
         fail(f"--port {port}: something is already listening on 127.0.0.1:{port}; choose another or leave it out", 2)
     if not inbox.is_dir():
         fail(f"{inbox}: inbox folder does not exist")
+    if site_dir is not None:
+        try:
+            check_site_target(out_dir, site_dir)
+        except SiteError as exc:
+            fail(str(exc), 2)
     settings = _settings(model_dir, glossaries, backend=backend)
     open_context(settings).close()  # a bad glossary or missing model fails now, not at 3 a.m.
     spec = json.dumps({"inbox": str(inbox.resolve()), "out": str(out_dir.resolve()), "cron": cron,
-                       "interval": interval, "settings": settings.model_dump(mode="json")})
+                       "interval": interval, "settings": settings.model_dump(mode="json"),
+                       "site": str(site_dir.resolve()) if site_dir else None})
     stop = stop_on_signals()
     try:
         with prefect_server(port) as api_url:

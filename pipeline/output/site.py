@@ -164,7 +164,7 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
     """Build the site of `out_dir` into `site_dir`, swapped in whole once built. `site_dir` must
     be new, empty or a site zh2en built (it is replaced): never the output folder or its parent."""
     started = time.perf_counter()
-    _check_target(out_dir, site_dir)
+    check_site_target(out_dir, site_dir)
     skipped: list[str] = []
     pages = collect_pages(out_dir, skipped)
     if not pages:
@@ -190,7 +190,9 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
     return SiteReport(pages, site_dir, time.perf_counter() - started, skipped)
 
 
-def _check_target(out_dir: Path, site_dir: Path) -> None:
+def check_site_target(out_dir: Path, site_dir: Path) -> None:
+    """SiteError unless `site_dir` may be (re)built: not the output folder or a folder holding
+    it; new, empty or a site zh2en built."""
     out, site = out_dir.resolve(), site_dir.resolve()
     if site == out or out.is_relative_to(site):
         raise SiteError(f"{site_dir}: the site cannot replace the output folder or a folder holding it")
