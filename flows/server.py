@@ -6,25 +6,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Iterator
 
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows.server_process import api_only_command, free_port, spawn, take_early
+
 
 class ServerError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _healthy(api_url: str) -> bool:
@@ -48,38 +41,34 @@ def prefect_server(port: int | None = None, start_timeout: float = 120) -> Itera
         return
     port = port or free_port()
     args = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    with _running(args, {}, port, start_timeout) as api_url:
+    with _running(spawn(args, {}, port), port, start_timeout) as api_url:
         yield api_url
 
 
 @contextlib.contextmanager
 def temporary_server(start_timeout: float = 120) -> Iterator[str]:
     """For a one-off run: the API in PREFECT_API_URL if set (e.g. a running `zh2en serve`),
-    else the API-only server Prefect's ephemeral mode would start - but started here, so it
-    is tied to this process: stopped on exit, on SIGTERM, and (through the kernel's
-    parent-death signal) even when this process is killed with SIGKILL, which Prefect's own
-    temporary server survives."""
+    else the API-only server Prefect's ephemeral mode would start - but started by zh2en (at
+    its very start when it could: flows/server_process.py), so it is tied to this process:
+    stopped on exit, on SIGTERM, and (through the kernel's parent-death signal) even when this
+    process is killed with SIGKILL, which Prefect's own temporary server survives."""
+    early = take_early()
     existing = PREFECT_API_URL.value()  # from the environment, a profile, or a test harness
     if existing:
+        if early is not None:   # a profile names a server: the early one is not needed
+            _stop(early[0])
         yield existing
         return
-    import prefect
-
-    port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent),
-            "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "error", "--lifespan", "on"]
-    env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-    with _running(args, env, port, start_timeout) as api_url:
+    if early is None:
+        port = free_port()
+        early = (spawn(*api_only_command(port), port), port)
+    with _running(early[0], early[1], start_timeout) as api_url:
         yield api_url
 
 
 @contextlib.contextmanager
-def _running(args: list[str], extra_env: dict, port: int, start_timeout: float) -> Iterator[str]:
+def _running(proc: subprocess.Popen, port: int, start_timeout: float) -> Iterator[str]:
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": api_url, **extra_env}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + start_timeout
         while not _healthy(api_url):
@@ -92,12 +81,16 @@ def _running(args: list[str], extra_env: dict, port: int, start_timeout: float) 
             yield api_url
     finally:
         _drain_prefect_workers()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _drain_prefect_workers(timeout: float = 10) -> None:
@@ -111,12 +104,3 @@ def _drain_prefect_workers(timeout: float = 10) -> None:
             worker.drain_all(timeout=timeout)
         except Exception:  # best effort: the run's outcome is already decided
             pass
-
-
-def _die_with_parent() -> None:
-    """In the child, before it runs the server: Linux sends it SIGTERM when the thread that
-    started it ends - also when this process is killed outright (PR_SET_PDEATHSIG)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

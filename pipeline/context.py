@@ -18,6 +18,7 @@ from pipeline.backends import LazyBackend
 from pipeline.glossary import Glossary
 from pipeline.store.memory import TranslationMemory
 from pipeline.settings import Settings
+from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
 from pipeline.translate import Translator
 
 Progress = Callable[[int, int], None]   # (articles done, articles in the run)
@@ -33,7 +34,7 @@ class RunContext:
         self.memory = TranslationMemory(settings.memory_path) if settings.use_memory else None
         self.backend = backend if backend is not None else LazyBackend(
             settings.backend, Path(settings.model_path) if settings.model_path else None, slots=settings.slots,
-            prompt_state_dir=settings.prompt_state_dir)
+            prompt_state_dir=settings.prompt_state_dir, summary_prompt=SUMMARY_SYSTEM if settings.summaries else None)
         self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory, settings.meaning,
                                      settings.context_chars)
 

@@ -86,8 +86,12 @@ class ForgetfulBackend(CopyingBackend):
 def test_a_segment_failing_a_meaning_check_gets_one_retry_that_names_the_problem(fixed):
     [article] = parse_text("梯度不大。它不动。\n", __import__("pathlib").Path("a.txt"))
     backend = ForgetfulBackend(fixed)
-    qa = translate_article(article, context_over(backend))
+    ctx = context_over(backend)
+    qa = translate_article(article, ctx)
     [seg] = article.segments
+    # the bench's yield: one retry request spent, one segment fixed by it (or none)
+    assert ctx.translator.requests_by_stage["retry: meaning"] == 1
+    assert ctx.translator.fixed_by_stage["retry: meaning"] == (1 if fixed else 0)
     assert any(any("negations do not match" in n for n in notes) for notes in backend.asked)
     if fixed:
         assert "does not move" in seg.translation and qa["flagged"] == 0

@@ -13,12 +13,12 @@ def test_state_names_differ_by_model_version_context_and_prompt():
 
 
 def test_nothing_saved_means_nothing_restored(tmp_path):
-    assert SlotStates(NOBODY, tmp_path).restore_everywhere("absent.bin", 4) is False
+    assert SlotStates(NOBODY, tmp_path).restore("absent.bin", [0, 1, 2, 3]) is False
 
 
 def test_a_state_the_server_cannot_load_is_removed(tmp_path):
     (tmp_path / "torn.bin").write_bytes(b"half a state")
-    assert SlotStates(NOBODY, tmp_path, timeout=5).restore_everywhere("torn.bin", 2) is False
+    assert SlotStates(NOBODY, tmp_path, timeout=5).restore("torn.bin", [0, 1]) is False
     assert not (tmp_path / "torn.bin").exists()
 
 

@@ -101,6 +101,18 @@ def test_a_new_process_restores_the_system_prompt_instead_of_computing_it(tmp_pa
         assert second.tokens_in > 2 * computed_by_first and second.tokens_computed < computed_by_first / 2
     finally:
         second.close()
+    # with a summary prompt, the last slot keeps it: saved once, restored by the next process
+    from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
+
+    LlamaBackend(tmp_path / "llama-slots", slots=3, summary_prompt=SUMMARY_SYSTEM).close()
+    assert len(list((tmp_path / "llama-slots").glob("*.bin"))) == 2
+    third = LlamaBackend(tmp_path / "llama-slots", slots=3, summary_prompt=SUMMARY_SYSTEM)
+    try:
+        assert third.tokens_computed == 0
+        third.complete(SUMMARY_SYSTEM, "Gradient descent minimises the loss.", max_tokens=8)
+        assert third.tokens_computed < 40 < third.tokens_in   # only the user's words were computed
+    finally:
+        third.close()
 
 
 def test_bench_figures_are_consistent(llama_backend):
@@ -114,6 +126,8 @@ def test_bench_figures_are_consistent(llama_backend):
     for run in (naive, cold):
         assert 0 < run["tokens_computed"] <= run["tokens_in"] and run["tokens_out"] > 0
     assert sum(report["pipeline_requests_by_stage"].values()) == cold["requests"]
+    for stage, fixed in report["pipeline_fixed_by_stage"].items():   # a stage fixes at most a segment per request
+        assert 0 <= fixed <= report["pipeline_requests_by_stage"][stage]
     assert set(report["decode_tokens_per_s"]) == {1, 2, 4}
     assert 0 < report["compute_floor_s"] and report["pipeline_over_floor"] > 0
     assert {t["target"]: t["met"] for t in report["targets"]}["warm re-run (s)"] is True

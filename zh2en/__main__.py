@@ -1,3 +1,3 @@
-from zh2en.cli import main
+from zh2en.launch import main
 
 main()

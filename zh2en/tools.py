@@ -15,16 +15,17 @@ from pipeline.output.site import SiteError, build_site
 from pipeline.store.memory import TranslationMemory
 from pipeline.backends.model_store import ModelUnavailable
 from pipeline.settings import Settings
+from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
 from pipeline.store.tmx import TMXError, export_tmx, import_tmx
 from zh2en.common import app, check_backend, err, fail, memory_notice, open_context, out, sample_page
 
 
-def _load_backend(name: str, model_dir: Optional[Path], settings: Settings):
+def _load_backend(name: str, model_dir: Optional[Path], settings: Settings, summary_prompt: Optional[str] = None):
     """A model loaded now (bench and eval measure it, so it must not load lazily mid-run)."""
     check_backend(name)
     try:
         return create_backend(name, model_path=model_dir, slots=settings.slots,
-                              prompt_state_dir=settings.prompt_state_dir)
+                              prompt_state_dir=settings.prompt_state_dir, summary_prompt=summary_prompt)
     except ModelUnavailable as exc:
         fail(str(exc))
 
@@ -57,7 +58,7 @@ def bench(
         fail(str(exc))
     settings = Settings(model_path=str(model_dir) if model_dir else None, slots=slots)
     open_context(settings).close()   # the glossary checked before the model loads
-    backend = _load_backend("llama", model_dir, settings)
+    backend = _load_backend("llama", model_dir, settings, SUMMARY_SYSTEM)   # slots as `zh2en translate` has them
     try:
         extra = {"input_path": input_path or sample_page(),
                  "paragraph": sample_page().with_name("one-paragraph.txt"),

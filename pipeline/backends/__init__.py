@@ -19,10 +19,10 @@ def _llama(model_path: Path | None = None, slots: int | None = None, prompt_stat
 
 
 def _marian(model_path: Path | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
-            **options) -> Backend:
+            summary_prompt: str | None = None, **options) -> Backend:
     from pipeline.backends.marian import MarianBackend
 
-    return MarianBackend(model_dir=model_path, **options)   # one batch at a time: no slots, no prompt states
+    return MarianBackend(model_dir=model_path, **options)   # one batch at a time, no chat: no slots, no prompts
 
 
 BACKENDS = {"llama": _llama, "marian": _marian}
@@ -64,6 +64,7 @@ class LazyBackend:
         self.slots = options.get("slots") or 1 if name == "llama" else 1
         self._backend: Backend | None = None
         self._lock = threading.Lock()
+        self._loader: threading.Thread | None = None
 
     # What the loaded model has cost (nothing while it is not loaded).
     requests = property(lambda self: self._backend.requests if self._backend else 0)
@@ -77,6 +78,20 @@ class LazyBackend:
                 self._backend = create_backend(self.name, self.model_path, **self.options)
             return self._backend
 
+    def load_in_background(self) -> None:
+        """Start loading the model now, on a thread of its own, so the load overlaps other
+        start-up work (a one-off run's Prefect server). The first request waits for it; a load
+        that fails is tried again there, and its error reported then."""
+        if self._backend is None and self._loader is None:
+            self._loader = threading.Thread(target=self._load_quietly, name="zh2en-model-load", daemon=True)
+            self._loader.start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self._get()
+        except Exception:   # the first request loads it again and reports why it fails
+            pass
+
     def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
         return self._get().translate(batch)
 
@@ -87,6 +102,8 @@ class LazyBackend:
         return self._get().complete(system, user, max_tokens)
 
     def close(self) -> None:
+        if self._loader is not None:
+            self._loader.join()
         if self._backend is not None:
             self._backend.close()
             self._backend = None

@@ -1,4 +1,4 @@
-"""Saved llama.cpp slot states for the translation system prompt.
+"""Saved llama.cpp slot states for the fixed system prompts (translation, summary).
 
 Each slot computes the ~230-token rule prompt the first time it is used: about 3 s per slot on
 2 cores, paid again by every new process (a one-off `zh2en translate`, every scheduled run).
@@ -39,13 +39,13 @@ class SlotStates:
         with urllib.request.urlopen(request, timeout=self.timeout) as reply:
             return json.load(reply)
 
-    def restore_everywhere(self, name: str, slots: int) -> bool:
-        """Load the saved state into every slot; False (and the file removed if it is
+    def restore(self, name: str, slots: list[int]) -> bool:
+        """Load the saved state into each of `slots`; False (and the file removed if it is
         unreadable) when there is none to load."""
         if not (self.folder / name).is_file():
             return False
         try:
-            for slot in range(slots):
+            for slot in slots:
                 self._action(slot, "restore", name)
         except (urllib.error.URLError, OSError, ValueError):
             (self.folder / name).unlink(missing_ok=True)   # a torn or foreign file: compute anew

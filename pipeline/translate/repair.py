@@ -100,6 +100,7 @@ class RepairBySentence:
             seg.translation, seg.attempts = english, seg.attempts + 1
             seg.notes.append(f"repaired sentence by sentence ({len(fixed)} of {len(repairs)} sentence(s)): "
                              f"{before} problem(s) before, {after} after")
+            call.fixed(self.name)
         else:
             seg.notes.append(f"repair sentence by sentence tried ({len(repairs)} sentence(s)): not accepted")
 

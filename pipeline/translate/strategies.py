@@ -47,6 +47,7 @@ class RetryBySentence:
             if job.first.problems:
                 job.pieces = split_unit(job.first)
         call([p for job in jobs for p in job.pieces], RETRY_STYLE, strict=True, stage=self.name)
+        call.fixed(self.name, sum(1 for job in jobs if job.pieces and not any(p.problems for p in job.pieces)))
 
 
 class RetryAroundFormulas:
@@ -67,6 +68,7 @@ class RetryAroundFormulas:
             u.confidence = joint_confidence([p for p in parts if isinstance(p, Unit)])
             u.problems = [q for p in parts if isinstance(p, Unit) for q in p.problems]
             u.fragmented = bool(u.spans)
+        call.fixed(self.name, len({id(u.owner) for u in units if not u.problems}))
 
     @staticmethod
     def _layout(u: Unit) -> list:
@@ -131,6 +133,7 @@ class RetryForGlossary:
             if not unit.problems and len(still) < len(missing):
                 seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
                 seg.notes.append(f"retried for glossary terms: {terms}")
+                call.fixed(self.name)
             else:
                 seg.notes.append(f"retried for glossary terms ({terms}): not accepted, the first answer kept")
 
@@ -162,6 +165,7 @@ class RetryForMeaning:
             if not unit.problems and self._better(seg, unit.english or "", call):
                 seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
                 seg.notes.append(f"retried for meaning ({names}): accepted")
+                call.fixed(self.name)
             else:
                 seg.notes.append(f"retried for meaning ({names}): not accepted, the first answer kept")
 
@@ -213,6 +217,7 @@ class RepairResidue:
                 seg.translation = replace_outside_spans(seg.translation, seg.spans, good)
                 seg.notes.append("left-over Chinese translated word by word: "
                                  + ", ".join(f"{k} = {v}" for k, v in good.items()))
+                call.fixed(self.name)
 
 
 def replace_outside_spans(text: str, spans: list[Span], replacements: dict[str, str]) -> str:

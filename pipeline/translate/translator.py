@@ -50,6 +50,11 @@ class Translator:
         """Model requests per strategy so far (the bench's yield table)."""
         return self.call.requests_by_stage
 
+    @property
+    def fixed_by_stage(self):
+        """Segments each retry strategy's answers were accepted for (its yield)."""
+        return self.call.fixed_by_stage
+
     def translate_segments(self, segments: list[Segment]) -> None:
         todo = [seg for seg in segments if not self.settle_without_model(seg)]
         workers = min(self.backend.slots, len(todo))

@@ -37,12 +37,19 @@ class Unit:
 class ModelCall:
     """Sends units under one placeholder style and checks each answer: placeholders each
     exactly once, no Chinese left, the structural checks of qa.py. Counts requests per
-    strategy (the bench's yield table) and on each unit's segment (the run's count)."""
+    strategy and the segments each fixed (the bench's yield table) and on each unit's segment (the run's count)."""
 
     def __init__(self, backend: Backend, glossary, qa: QAConfig):
         self.backend, self.glossary, self.qa = backend, glossary, qa
         self.requests_by_stage: Counter[str] = Counter()
+        self.fixed_by_stage: Counter[str] = Counter()   # segments a stage's answers were accepted for
         self._lock = threading.Lock()
+
+    def fixed(self, stage: str, segments: int = 1) -> None:
+        """A stage's answer was taken for `segments` segment(s): the yield of its requests."""
+        if segments:
+            with self._lock:
+                self.fixed_by_stage[stage] += segments
 
     def terms(self, text: str, owner: Segment | None) -> tuple[tuple[str, str], ...]:
         """The terms a request asks for: its segment's (glossary and the article's author
