@@ -45,17 +45,14 @@ def _translate(paths: list[str], out: Path, ctx: RunContext, only_changed: bool,
         return result
     try:
         with output_lock(out):
-            _translate_locked(files, out, ctx, only_changed, result, started)
-            if site_dir is not None and result.written:   # the site shows what this run wrote
-                _rebuild_site(out, site_dir, result)
-            return result
+            return _translate_locked(files, out, ctx, only_changed, result, started, site_dir)
     except OutputLocked as exc:  # a clear outcome, not a crashed flow run
         result.failures.append((str(out), str(exc)))
         return result
 
 
 def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_changed: bool,
-                      result: RunResult, started: float) -> RunResult:
+                      result: RunResult, started: float, site_dir: Optional[Path]) -> RunResult:
     manifest = Manifest(out)
     if only_changed:
         # A file that failed is reported on every run, and tried again once it changes.
@@ -73,6 +70,8 @@ def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_change
         manifest.save()
     except OSError as exc:
         result.failures.append((str(manifest.path), f"cannot record which inputs are done: {exc.strerror or exc}"))
+    if site_dir is not None and (result.written or _site_behind(out, site_dir)):
+        _rebuild_site(out, site_dir, result)   # before the report, which names a failure here
     result.seconds = time.perf_counter() - started
     if files or result.failures:
         try:
@@ -87,8 +86,18 @@ def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_change
 def _rebuild_site(out: Path, site_dir: Path, result: RunResult) -> None:
     try:
         result.notices += site_task(str(out), str(site_dir))
-    except SiteError as exc:   # the articles are written; say that the site is not
-        result.failures.append((str(site_dir), str(exc)))
+    except Exception as exc:   # the articles are written; say that the site is not (tried again next run)
+        why = str(exc) if isinstance(exc, SiteError) else f"{type(exc).__name__}: {exc}"
+        result.failures.append((str(site_dir), f"offline site not rebuilt: {why}"))
+
+
+def _site_behind(out: Path, site_dir: Path) -> bool:
+    """The site is older than an article of the output folder (a failed or missed rebuild)."""
+    index = site_dir / "index.html"
+    if not index.is_file():
+        return any(out.glob("*.qa.json"))
+    built = index.stat().st_mtime
+    return any(qa.stat().st_mtime > built for qa in out.glob("*.qa.json"))
 
 
 def _record_outcomes(manifest: Manifest, files: list[Path], articles_by_file: dict[Path, list[Article]],

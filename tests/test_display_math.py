@@ -18,9 +18,24 @@ EQ = "\\begin{equation}a_1 = b_2 \\\\ c\\label{eq:x}\\end{equation}"
     ("$$x$$ 与 $y$", "$$x$$ 与 $y$"),                                        # already dollars: unchanged
     ("$$\n\\begin{align}x&=1\\end{align}\n$$", "$$\n\\begin{align}x&=1\\end{align}\n$$"),
     ("没有公式", "没有公式"),
+    # formulas sharing a line: each on its own lines, or a space between them in a line of prose
+    (f"{EQ}\\[b\\]", f"$$\n{EQ}\n$$\n$$\nb\n$$"),
+    ("$$a$$\\[b\\]", "$$a$$\n$$\nb\n$$"),
+    ("其中\\[a\\]\\[b\\]成立", "其中$$a$$ $$b$$成立"),
+    ("\\[ a\\ \\]", "$$\na\\ \n$$"),                                     # a control space at the end stays
 ])
 def test_display_formulas_are_written_between_dollars(source, written):
     assert dollar_delimited(source) == written
+
+
+def test_every_display_formula_parses_as_math_in_github_style_markdown():
+    from tests.github_style import markdown_renderer
+
+    md = markdown_renderer()
+    for source in (f"{EQ}{EQ}", "\\[a\\]\\[b\\]", f"前文\n{EQ}\n后文", "其中\\[a\\]\\[b\\]成立",
+                   f"> 引用\n>\n> {EQ}", "| 名 | \\[a\\]\\[b\\] |\n|---|---|\n| 1 | 2 |"):
+        html = md.render(dollar_delimited(source))
+        assert "$" not in html and "\\begin{equation}" not in html.replace("\\[\\begin{equation}", ""), html
 
 
 def test_a_display_formula_is_counted_by_its_body():

@@ -17,12 +17,15 @@ from pipeline.text.spans import rewrite
 
 def display_body(span: Span) -> str | None:
     """What is inside a display formula's delimiters (None for any other span): the body of
-    `$$…$$` or `\\[…\\]` stripped of the blank space at its ends; a bare environment whole."""
+    `$$…$$` or `\\[…\\]` without the blank space at its ends (but a control space `\\ ` at its
+    end stays one); a bare environment whole."""
     if span.kind == "environment":
         return span.text
-    if span.kind == "display":
-        return span.text[2:-2].strip()
-    return None
+    if span.kind != "display":
+        return None
+    body = span.text[2:-2].strip()
+    backslashes = len(body) - len(body.rstrip("\\"))
+    return body + " " if backslashes % 2 else body
 
 
 def formula_key(text: str, kind: str) -> str:
@@ -41,18 +44,45 @@ def formula_key(text: str, kind: str) -> str:
 
 
 def dollar_delimited(text: str) -> str:
-    """`text` with each bare display environment and each `\\[…\\]` written between `$$`: on
-    lines of their own (`$$`, the formula, `$$`) where the formula starts and ends a line, else
-    `$$…$$` in the line. Formulas already between `$$`, and everything outside formulas, unchanged."""
-    spans = [s for s in find_latex_spans(text)
-             if s.kind == "environment" or (s.kind == "display" and s.text.startswith("\\["))]
-    if not spans:
+    """`text` with each bare display environment and each `\\[…\\]` written between `$$`. A
+    formula on a line of formulas only gets lines of its own (`$$`, the formula, `$$`; formulas
+    that shared the line each on their own); one in a line of prose stays in it as `$$…$$`, a
+    space between it and a formula that touches it. Formulas already between `$$` are kept as
+    written; nothing outside formulas changes but the line breaks and spaces between them."""
+    displays = [s for s in find_latex_spans(text) if s.kind in ("environment", "display")]
+    if not any(_wrapped(s) for s in displays):
         return text
-
-    def write(_: int, span: Span) -> str:
+    alone = [_alone_on_line(text, s, displays) for s in displays]
+    out, pos = [], 0
+    for i, span in enumerate(displays):
+        gap = text[pos:span.start]
+        touching = i > 0 and not gap.strip() and "\n" not in gap
+        if touching and alone[i]:
+            gap = "\n"          # formulas that shared a line: one per line
+        elif touching and not gap and (_wrapped(span) or _wrapped(displays[i - 1])):
+            gap = " "           # `$$a$$$$b$$` would read as one formula
+        out.append(gap)
         body = display_body(span)
-        own_lines = (span.start == 0 or text[span.start - 1] == "\n") and \
-            (span.end == len(text) or text[span.end] == "\n")
-        return f"$$\n{body}\n$$" if own_lines else f"$${body}$$"
+        out.append(span.text if not _wrapped(span) else f"$$\n{body}\n$$" if alone[i] else f"$${body}$$")
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
 
-    return rewrite(text, spans, span=write)
+
+def _wrapped(span: Span) -> bool:
+    """A display formula the output writes between `$$` (not already so)."""
+    return span.kind == "environment" or (span.kind == "display" and span.text.startswith("\\["))
+
+
+def _alone_on_line(text: str, span: Span, displays: list[Span]) -> bool:
+    """Nothing but blank space and other display formulas shares `span`'s first and last lines."""
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    end = len(text) if end < 0 else end
+    rest, pos = [], start
+    for other in displays:   # in order, not overlapping; `span` is one of them
+        if start <= other.start and other.end <= end:
+            rest.append(text[pos:other.start])
+            pos = other.end
+    rest.append(text[pos:end])
+    return not "".join(rest).strip()
