@@ -20,7 +20,7 @@ from pipeline.checks.qa import percentages
 from pipeline.output.render import artifact_markdown, escape_html
 from pipeline.output.report import write_run_report
 from pipeline.output.site import build_site
-from pipeline.stages import ingest_file, summarize_with_memory, write_stage
+from pipeline.stages import ingest_file, look_up_terms, summarize_with_memory, write_stage
 from pipeline.summarize import SummaryResult
 
 
@@ -51,6 +51,11 @@ def translate_segment_task(segment: Segment, ctx: RunContext) -> Segment:
     return segment
 
 
+@task(name="look-up-terms", **_MODEL_TASK)
+def look_up_terms_task(pairs: list[tuple[str, str]], ctx: RunContext) -> tuple[list[str], int]:
+    return look_up_terms(pairs, ctx)
+
+
 @task(name="summarize-article", **_MODEL_TASK)
 def summarize_task(article: Article, ctx: RunContext) -> SummaryResult:
     return summarize_with_memory(article, ctx)
@@ -76,6 +81,9 @@ class PrefectRunner:
 
     def translate(self, segment: Segment) -> Callable[[], Segment]:
         return translate_segment_task.submit(segment, self.ctx).result
+
+    def look_up_terms(self, pairs: list[tuple[str, str]]) -> tuple[list[str], int]:
+        return look_up_terms_task(pairs, self.ctx)
 
     def summarize(self, article: Article) -> SummaryResult:
         return summarize_task(article, self.ctx)

@@ -36,7 +36,7 @@ class RunContext:
             settings.backend, Path(settings.model_path) if settings.model_path else None, slots=settings.slots,
             prompt_state_dir=settings.prompt_state_dir, summary_prompt=SUMMARY_SYSTEM if settings.summaries else None)
         self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory, settings.meaning,
-                                     settings.context_chars)
+                                     settings.context_chars, term_lookup=settings.looks_up_terms)
 
     def report_progress(self, done: int, total: int) -> None:
         if self.progress is not None:

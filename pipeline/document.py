@@ -84,6 +84,9 @@ class Segment:
     notes: list[str] = field(default_factory=list)   # what was done to get it right
     attempts: int = 0
     terms: tuple[tuple[str, str], ...] = ()  # (zh, en) of the article's terms in it (pipeline/terms.py)
+    # (zh, en) of its recurring nouns looked up once (pipeline/recurring_terms.py): asked for, so
+    # the article renders them one way, but not required (no retry, no flag).
+    suggested_terms: tuple[tuple[str, str], ...] = ()
     qa: list = field(default_factory=list)   # CheckResults of the finished translation
     from_memory: bool = False                # served by the translation memory, no model call
     requests: int = 0                        # model requests spent on it (the run's count)
@@ -141,6 +144,8 @@ class Article:
     # The English the author gave for terms, 梯度裁剪(Gradient Clipping): zh -> glossary Term
     # (pipeline/terms.py), used for every segment of the article.
     author_terms: dict = field(default_factory=dict)
+    # Recurring nouns outside the glossary -> the English looked up for them (pipeline/recurring_terms.py).
+    looked_up_terms: dict = field(default_factory=dict)
     # Chinese inside the formulas' text commands -> its English, for the English-only layout
     # (pipeline/translate/formula_words.py); and what stayed Chinese.
     formula_words: dict = field(default_factory=dict)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from pipeline.text.chinese_words import split_by_neighbours
 from pipeline.text.words import contains, stems
 
 
@@ -127,13 +128,16 @@ class Glossary:
 
     def terms_in(self, text: str) -> list[tuple[str, str]]:
         """(zh, en) of the terms in `text`, longest match first, each once, in text order. A term
-        right after 不/非/无 is part of another word (一致性 in 不一致性, 线性 in 非线性)."""
+        right after 不/非/无 is part of another word (一致性 in 不一致性, 线性 in 非线性), and so is
+        one whose edges make words with their neighbours (样本 in 一样本质: 一样|本质)."""
         found: dict[str, str] = {}
         if not self.terms:
             return []
         for end, zh in self._automaton.iter_long(text):
             start = end - len(zh) + 1
             if start > 0 and text[start - 1] in _NEGATING_PREFIXES and zh[0] not in _NEGATING_PREFIXES:
+                continue
+            if split_by_neighbours(text, start, end + 1):
                 continue
             found.setdefault(zh, self.terms[zh].en)
         return list(found.items())

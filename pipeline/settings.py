@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # each request as context; 0: none. Off: it did not win on the dev sets (README, "Context").
     context_chars: int = 0
     summaries: bool = True       # needs a chat model: the llama backend
+    # Recurring nouns outside the glossary looked up once per article (pipeline/recurring_terms.py).
+    recurring_terms: bool = True
     # Files per article: bilingual (<slug>.md), English only (<slug>.en.md), or both.
     layout: Literal["bilingual", "english", "both"] = "both"
     follow_symlinks: bool = False  # read links in an input folder that lead outside it
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
     @property
     def summarizes(self) -> bool:
         return self.summaries and self.backend == "llama"
+
+    @property
+    def looks_up_terms(self) -> bool:
+        """The lookup needs the glossary: what it adds is what the glossary lacks."""
+        return self.recurring_terms and self.use_glossary
 
     @property
     def memory_path(self) -> Path:

@@ -1,10 +1,13 @@
 """The stage order, written once. Every way of running the pipeline - `zh2en translate` and the
 scheduled inbox (Prefect flows), `summarize`, `bench`, `eval` - goes through these functions:
 
-    ingest -> segment -> recall -> translate -> check -> summarize -> write
+    ingest -> segment -> terms -> recall -> translate -> check -> summarize -> write
 
 - ingest: files into Articles (pipeline/ingest/reader.py), each remembering its stretch of the source;
 - segment: blocks cut into Segments with their protected spans (pipeline/text/segmenting.py);
+- terms: each article's recurring nouns outside the glossary looked up once, so every segment is
+  asked for one rendering (pipeline/recurring_terms.py; the glossary's and the author's terms,
+  which are required, are attached when segmenting);
 - recall: segments the translation memory holds, or with no Chinese, filled in without the model;
 - translate: the rest through the model, with checks and retries (pipeline/translate/);
 - check: the per-segment QA checks, flags on the segments (pipeline/checks/qa.py);
@@ -31,6 +34,7 @@ from pipeline.translate.formula_words import chinese_in_formulas, translate_form
 from pipeline.ingest.reader import IngestError, read_file
 from pipeline.output.writing import output_path, write_article
 from pipeline.text.segmenting import segment_article
+from pipeline.recurring_terms import look_up, lookup_context, recurring_candidates, suggest_terms
 from pipeline.terms import attach_terms
 from pipeline.output.slugs import SlugAllocator
 from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
@@ -62,6 +66,8 @@ class Runner(Protocol):
 
     def translate(self, segment: Segment) -> Callable[[], Segment]: ...
 
+    def look_up_terms(self, pairs: list[tuple[str, str]]) -> tuple[list[str], int]: ...
+
     def summarize(self, article: Article) -> SummaryResult: ...
 
     def write(self, article: Article, qa: dict, target: Path) -> tuple[dict, str | None]: ...
@@ -87,6 +93,9 @@ class LocalRunner:
                 self.ctx.translator.translate_segments(batch)
             return segment
         return wait
+
+    def look_up_terms(self, pairs: list[tuple[str, str]]) -> tuple[list[str], int]:
+        return look_up_terms(pairs, self.ctx)
 
     def summarize(self, article: Article) -> SummaryResult:
         return summarize_with_memory(article, self.ctx)
@@ -125,11 +134,12 @@ def ingest_files(files: list[Path], runner: Runner, result: RunResult) -> dict[P
 
 def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, result: RunResult,
                  out: Path | None = None) -> Iterator[Finished]:
-    """The stages after ingest, in order: segment, recall, translate, check, summarize, write
+    """The stages after ingest, in order: segment, terms, recall, translate, check, summarize, write
     (into `out`, if given). Every segment the memory cannot answer is handed to the runner at
     once; then each article, in order, is finished as soon as its segments are back - a killed
     run keeps the files already written."""
     articles = [a for a in articles if segment_stage(a, ctx, result)]
+    recurring_terms_stage(articles, ctx, runner, result)
     waiting = {id(a): recall_and_submit(a, ctx, runner, result) for a in articles}
     slugs, last = SlugAllocator(), time.perf_counter()
     for n, article in enumerate(articles, 1):
@@ -174,6 +184,34 @@ def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
         result.failures.append((article.label, f"{SEGMENT_FAILURE}: {type(exc).__name__}: {exc}"))
         return False
     return True
+
+
+def recurring_terms_stage(articles: list[Article], ctx: RunContext, runner: Runner, result: RunResult) -> None:
+    """terms: the recurring nouns of every article looked up in one batch (the model's slots
+    share it), each article's segments then given theirs. A failure leaves the articles with
+    the glossary's and the author's terms, said so in each."""
+    if not ctx.settings.looks_up_terms:
+        return
+    try:
+        wanted = {id(a): recurring_candidates(a) for a in articles}
+        pairs = list(dict.fromkeys(pair for a in articles for pair in wanted[id(a)].items()))
+        english, requests = runner.look_up_terms(pairs) if pairs else ([], 0)
+        rendered = dict(zip(pairs, english))
+        for article in articles:
+            suggest_terms(article, {zh: en for zh, sentence in wanted[id(article)].items()
+                                    if (en := rendered[(zh, sentence)])})
+    except Exception as exc:   # the glossary's and the author's terms still hold
+        for article in articles:
+            article.notices.append(f"recurring terms not looked up: {type(exc).__name__}: {exc}")
+            suggest_terms(article, {})
+        return
+    result.model_requests += requests
+
+
+def look_up_terms(pairs: list[tuple[str, str]], ctx: RunContext) -> tuple[list[str], int]:
+    """The English of each (noun, sentence) through the memory, then the model ("" for none);
+    and the model requests spent."""
+    return look_up(pairs, ctx.backend, ctx.memory, lookup_context(ctx.translator.memory_context))
 
 
 def recall_and_submit(article: Article, ctx: RunContext, runner: Runner, result: RunResult) -> list:

@@ -1,5 +1,6 @@
-"""An article's term table: the glossary's terms plus the English the author gave for a term
-(梯度裁剪(Gradient Clipping)), so every segment of the article - not only the one holding the
+"""An article's term table: the glossary's terms, the English the author gave for a term
+(梯度裁剪(Gradient Clipping)) - and, reported beside them, the rendering looked up for a
+recurring noun outside both (pipeline/recurring_terms.py) - so every segment of the article - not only the one holding the
 gloss - is asked for and checked against the same rendering. Each segment's terms are set here,
 once, before the model sees it; qa.json shows the table and how each term was rendered."""
 
@@ -70,14 +71,15 @@ def attach_terms(article: Article, glossary: Glossary | None) -> None:
 
 
 def term_table(article: Article, glossary: Glossary | None) -> list[dict]:
-    """Each term of the article: its rendering, where it comes from, in how many segments it
-    occurs and is rendered, and which accepted renderings were used (consistency)."""
+    """Each term of the article (and each looked-up recurring noun): its rendering, where it
+    comes from, in how many segments it occurs and is rendered, and which accepted renderings
+    were used (consistency)."""
     rows: dict[str, dict] = {}
     for block in article.all_blocks:
         for seg in block.segments:
             words = stems(seg.translation or "")
-            for zh, en in seg.terms:
-                row = rows.setdefault(zh, {"zh": zh, "en": en, "origin": "author" if zh in article.author_terms else "glossary",
+            for zh, en in seg.terms + seg.suggested_terms:
+                row = rows.setdefault(zh, {"zh": zh, "en": en, "origin": _origin(article, zh),
                                            "segments": 0, "rendered": 0, "renderings": {}})
                 row["segments"] += 1
                 used = rendering_used(glossary, zh, en, words)
@@ -85,6 +87,12 @@ def term_table(article: Article, glossary: Glossary | None) -> list[dict]:
                     row["rendered"] += 1
                     row["renderings"][used] = row["renderings"].get(used, 0) + 1
     return list(rows.values())
+
+
+def _origin(article: Article, zh: str) -> str:
+    if zh in article.author_terms:
+        return "author"
+    return "looked up" if zh in article.looked_up_terms else "glossary"
 
 
 def rendering_used(glossary: Glossary | None, zh: str, en: str, words: tuple) -> str | None:

@@ -119,3 +119,13 @@ def test_user_glossary_overrides_builtin_and_babeldoc_csv(tmp_path):
     assert g.terms["注意力"].en == "attention weighting"
     assert g.terms["苏神"].en == "Su Jianlin"
     assert g.version != Glossary.default().version
+
+
+@pytest.mark.parametrize("text, found, not_found", [
+    ("它跟RNN一样本质上都是常数量级的", ["常数"], ["样本"]),        # 一样|本质: no 样本 there
+    ("给定训练样本，该函数", ["样本"], []),
+    ("是其子词向量的和", ["子词"], []),                            # 其子 is a word, 词向 is not
+])
+def test_a_term_split_by_its_neighbours_is_not_found(text, found, not_found):
+    terms = dict(Glossary.default().terms_in(text))
+    assert all(zh in terms for zh in found) and not any(zh in terms for zh in not_found)

@@ -25,6 +25,7 @@ from pipeline.backends import BACKENDS  # noqa: E402
 from pipeline.ingest.decoding import DEFAULT_MAX_BYTES  # noqa: E402
 from pipeline.output.report import aggregate  # noqa: E402
 from pipeline.output.site import SiteError, check_site_target  # noqa: E402
+from pipeline.text.chinese_words import load_in_background as load_words_in_background  # noqa: E402
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
 from pipeline.settings import Settings
 from pipeline.stages import RunResult  # noqa: E402
@@ -86,6 +87,8 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
     ctx = open_context(settings)   # checks glossary and model before any work
     if not dask_address and hasattr(ctx.backend, "load_in_background"):
         ctx.backend.load_in_background()   # while the Prefect server starts (~3.5 s here)
+    if settings.use_glossary:
+        load_words_in_background()   # the glossary's matching and the term lookup need jieba
     runner = _task_runner(settings, dask_address)
     started = time.time()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

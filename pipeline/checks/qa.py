@@ -211,7 +211,8 @@ def segment_details(article: Article) -> list[dict]:
     return [{
         "index": i, "source": seg.source, "translation": seg.translation, "attempts": seg.attempts,
         "confidence": {"mean": seg.confidence.mean, "min": seg.confidence.minimum} if seg.confidence else None,
-        "terms": [list(t) for t in seg.terms], "flags": seg.flags, "notes": seg.notes,
+        "terms": [list(t) for t in seg.terms],
+        "suggested_terms": [list(t) for t in seg.suggested_terms], "flags": seg.flags, "notes": seg.notes,
         "checks": [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in seg.qa],
     } for i, seg in enumerate(article.segments, 1) if seg.translate]
 

@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS segments (
     attempts INTEGER NOT NULL DEFAULT 1,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS term_lookups (
+    key TEXT PRIMARY KEY,
+    term TEXT NOT NULL,
+    english TEXT NOT NULL,
+    created TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS summaries (
     key TEXT PRIMARY KEY,
     text TEXT,
@@ -149,6 +155,18 @@ class TranslationMemory:
             self._db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
                              (key, text, json.dumps(flags, ensure_ascii=False),
                               json.dumps({"notes": notes, "details": details}, ensure_ascii=False), _now()))
+
+    def get_lookup(self, ctx: MemoryContext, asked: str) -> str | None:
+        """The English stored for a term lookup (pipeline/recurring_terms.py); "" for a lookup
+        that gave no usable answer, None for one never made."""
+        with self._lock:
+            row = self._db.execute("SELECT english FROM term_lookups WHERE key = ?", (ctx.key(asked),)).fetchone()
+        return None if row is None else row[0]
+
+    def put_lookup(self, ctx: MemoryContext, asked: str, english: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO term_lookups VALUES (?, ?, ?, ?)",
+                             (ctx.key(asked), asked, english, _now()))
 
     def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""

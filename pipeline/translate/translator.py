@@ -24,7 +24,7 @@ from pipeline.translate.repair import RepairBySentence
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v6"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair
+TRANSLATOR_VERSION = "retry-v7"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair; v7: looked-up recurring nouns in requests
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -33,10 +33,11 @@ ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
 class Translator:
     def __init__(self, backend: Backend, glossary=None, qa: QAConfig = QAConfig(),
                  memory: TranslationMemory | None = None, meaning: MeaningConfig = MeaningConfig(),
-                 context_chars: int = 0):
+                 context_chars: int = 0, term_lookup: bool = False):
         self.backend, self.glossary, self.qa, self.memory = backend, glossary, qa, memory
         # An answer made with context is the answer for that context only.
         with_context = f"/context{context_chars}" if context_chars else ""
+        with_context += "/term-lookup" if term_lookup else ""
         self.memory_context = MemoryContext(
             backend.model_sha256, glossary.version if glossary else "no-glossary",
             f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}/{meaning}{with_context}")

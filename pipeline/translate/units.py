@@ -53,9 +53,9 @@ class ModelCall:
 
     def terms(self, text: str, owner: Segment | None) -> tuple[tuple[str, str], ...]:
         """The terms a request asks for: its segment's (glossary and the article's author
-        glosses, pipeline/terms.py) that occur in its text."""
+        glosses, pipeline/terms.py; then its looked-up recurring nouns) that occur in its text."""
         if owner is not None:
-            return tuple((zh, en) for zh, en in owner.terms if zh in text)
+            return tuple((zh, en) for zh, en in owner.terms + owner.suggested_terms if zh in text)
         return tuple(self.glossary.terms_in(text)) if self.glossary else ()
 
     def __call__(self, units: list[Unit], style: PlaceholderStyle, strict: bool, stage: str) -> None:
