@@ -18,7 +18,7 @@ from pathlib import Path
 import ahocorasick
 
 from pipeline.text.chinese_words import split_by_neighbours
-from pipeline.text.words import contains, stems
+from pipeline.text.words import contains, is_acronym, spells, stems
 
 
 class GlossaryError(ValueError):
@@ -145,11 +145,11 @@ class Glossary:
     def rendered(self, en: str, translation: str, zh: str | None = None) -> bool:
         """Whether `translation` renders the term: any of its accepted renderings, word by word
         after stemming (case, inflection, British spelling, hyphen vs space do not matter)."""
-        return self._rendered(self._options_of(zh, en), stems(translation))
+        return self._rendered(zh, en, stems(translation))
 
     def missing(self, terms, translation: str) -> list[tuple[str, str]]:
         words = stems(translation)
-        return [(zh, en) for zh, en in terms if not self._rendered(self._options_of(zh, en), words)]
+        return [(zh, en) for zh, en in terms if not self._rendered(zh, en, words)]
 
     def accepted(self, zh: str | None, en: str) -> list[str]:
         """The accepted English of a (zh, en) pair: the glossary term's renderings and variants,
@@ -164,9 +164,10 @@ class Glossary:
             options = self._options[key] = [s for s in (stems(t) for t in self.accepted(zh, en)) if s]
         return options
 
-    @staticmethod
-    def _rendered(options: list[tuple], words: tuple) -> bool:
-        return any(contains(words, option) for option in options)
+    def _rendered(self, zh: str | None, en: str, words: tuple) -> bool:
+        """An accepted rendering is there, or - for an acronym (an author's NSA) - its expansion."""
+        return (any(contains(words, option) for option in self._options_of(zh, en))
+                or any(spells(words, text) for text in self.accepted(zh, en) if is_acronym(text)))
 
 
 _NEGATING_PREFIXES = "不非无"

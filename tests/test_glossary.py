@@ -59,6 +59,12 @@ def test_seed_terms_are_covered(glossary, seed_articles):
     ("multi-head attention", "multi head attention", True),
     ("norm", "the normal case", False),            # 4 letters: too short to match by its beginning
     ("attention", "attentive readers", True),   # one stem: the stemmer's choice, tolerated
+    ("NSA", "As a national security advisor, he", True),          # an acronym's expansion
+    ("ISIL", "fighters of the Islamic State of Iraq and the Levant", True),   # small words skipped
+    ("ISIL", "captured Islamic State fighters", False),            # IS, not ISIL
+    ("NSA", "no such agreement was signed", False),                 # no, such: not words an acronym spells
+    ("GPU", "on a graphics processing unit", True),
+    ("ML", "more likely", False),                                   # two letters: too loose to expand
 ])
 def test_rendering_is_case_and_inflection_tolerant(glossary, en, translation, ok):
     assert glossary.rendered(en, translation) is ok
@@ -125,6 +131,9 @@ def test_user_glossary_overrides_builtin_and_babeldoc_csv(tmp_path):
     ("它跟RNN一样本质上都是常数量级的", ["常数"], ["样本"]),        # 一样|本质: no 样本 there
     ("给定训练样本，该函数", ["样本"], []),
     ("是其子词向量的和", ["子词"], []),                            # 其子 is a word, 词向 is not
+    ("最多可组合$64$对数字。", [], ["对数"]),                       # 64对|数字: a measure word
+    ("打印出$0, 1, \\ldots, 7$的二进制表示形式", [], ["进制"]),
+    ("取以2为底的对数即可", ["对数"], []),                          # 的对数: a logarithm
 ])
 def test_a_term_split_by_its_neighbours_is_not_found(text, found, not_found):
     terms = dict(Glossary.default().terms_in(text))

@@ -45,10 +45,17 @@ def idf(word: str, default: float) -> float:
 
 
 def split_by_neighbours(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is there only by accident: its first character makes a word with
-    the one before it and its last character a word with the one after (一样本质 holds 样本 only
-    as 一样|本质)."""
+    """Whether text[start:end] is there only by accident: its last character makes a word with
+    the one after it, and its first character either makes a word with the one before (一样本质
+    holds 样本 only as 一样|本质) or follows a number, where it reads as a measure word (64对数字
+    is 64对|数字, no 对数; 二进制表示 no 进制)."""
     if start == 0 or end >= len(text):
         return False
     freq = _loaded().dt.FREQ
-    return freq.get(text[start - 1:start + 1], 0) > 0 and freq.get(text[end - 1:end + 1], 0) > 0
+    if not freq.get(text[end - 1:end + 1], 0) > 0:
+        return False
+    return text[start - 1] in _NUMERALS or freq.get(text[start - 1:start + 1], 0) > 0
+
+
+# What may stand right before a measure word: a digit, the `$` closing an inline number, a numeral.
+_NUMERALS = frozenset("0123456789$一二三四五六七八九十两几多每百千万")

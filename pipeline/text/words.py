@@ -73,6 +73,38 @@ def _begins(a: str, b: str) -> bool:
     return len(short) >= _MIN_SHARED_BEGINNING and long_.startswith(short)
 
 
+# Small words an expansion skips in its initials (Islamic State of Iraq and the Levant: ISIL), and
+# words too common to stand for a letter of one ("no such agreement" is no NSA).
+_SKIPPED_IN_INITIALS = frozenset({"of", "and", "the", "for", "in", "on", "to", "a", "an"})
+_NOT_IN_INITIALS = frozenset("""such was were are this that these those with from into its his her their
+our has have had not but can may will all any who which what when than then also only very more most
+some each both other""".split())
+
+
+def is_acronym(text: str) -> bool:
+    return 3 <= len(text) <= 6 and text.isascii() and text.isalpha() and text.isupper()
+
+
+def spells(haystack: tuple[tuple[str, str], ...], acronym: str) -> bool:
+    """Whether consecutive words of `haystack` spell `acronym` with their initials (national
+    security advisor = NSA): the expansion renders it. Small words are skipped after the first;
+    a letter stands for a word of 3+ letters that is not a common function word."""
+    letters = acronym.lower()
+    for start in range(len(haystack)):
+        got = ""
+        for i, (_, word) in enumerate(haystack[start:]):
+            if len(got) == len(letters):
+                break
+            if i > 0 and word in _SKIPPED_IN_INITIALS and word[0] != letters[len(got)]:
+                continue
+            if word[0] != letters[len(got)] or len(word) < 3 or word in _NOT_IN_INITIALS:
+                break
+            got += word[0]
+        if got == letters:
+            return True
+    return False
+
+
 def contains(haystack: tuple[tuple[str, str], ...], needle: tuple[tuple[str, str], ...]) -> bool:
     """Whether `needle` occurs in `haystack` as consecutive words, or with its words joined or
     split differently (pre train / pretrain)."""
