@@ -44,11 +44,17 @@ def test_eval_scores_pipeline_and_baseline(tiny_model_dir, seeds_dir):
     dev = seeds_dir.parent / "eval" / "dev"
     lines, refs = read_parallel(dev / "d2l-dev.zh", dev / "d2l-dev.en", limit=3)
     backend = create_backend("marian", model_path=tiny_model_dir)
-    ours = evaluate_pipeline(lines, refs, context_over(backend))
+    ours = evaluate_pipeline(lines, refs, context_over(backend, use_glossary=True))
     base = evaluate_baseline(lines, refs, backend)
     assert ours.formula_integrity == 100.0 and 0 <= ours.chrf <= 100 and 0 <= base.chrf <= 100
     assert "nc:6" in ours.chrf_signature and "tok:13a" in ours.bleu_signature
-    assert "pipeline - baseline" in format_table([ours, base], "d2l")
+    table = format_table([ours, base], "d2l")
+    assert "pipeline - baseline" in table
+    # The tiny model renders few terms: each miss is itemised, and they make up the adherence.
+    missed = sum(len(m.split(": ", 1)[1].split(", ")) for m in ours.glossary_misses)
+    assert ours.glossary_terms > 0 and missed > 0
+    assert ours.glossary_adherence == round(100 * (ours.glossary_terms - missed) / ours.glossary_terms, 1)
+    assert f"pipeline misses a term on {ours.glossary_misses[0]}" in table
 
 
 def test_memory_serves_a_rerun_and_only_changed_segments_go_to_the_model(tiny_model_dir, tmp_path):

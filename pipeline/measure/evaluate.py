@@ -34,6 +34,8 @@ class SystemScore:
     seconds: float
     requests: int | None = None       # model requests and prompt tokens sent (the cost of
     tokens_sent: int | None = None    # retries, glossary lines and context)
+    glossary_terms: int | None = None
+    glossary_misses: list[str] | None = None   # "line N: 对数=logarithm", so a figure can be checked
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -72,7 +74,16 @@ def evaluate_pipeline(lines: list[str], refs: list[str], ctx: RunContext) -> Sys
     hyps = [block.translation for block in finished[0].article.blocks]
     scored = score("pipeline", hyps, refs, time.perf_counter() - started, aggregate([d.qa for d in finished]))
     scored.requests, scored.tokens_sent = ctx.backend.requests - requests, ctx.backend.tokens_in - tokens
+    scored.glossary_terms = finished[0].qa["glossary_terms"]
+    scored.glossary_misses = glossary_misses(finished[0].article)
     return scored
+
+
+def glossary_misses(article: Article) -> list[str]:
+    """Each line's terms its translation misses, as the glossary check reported them."""
+    return [f"line {n}: {check.detail}" for n, block in enumerate(article.blocks, 1)
+            for seg in block.segments for check in seg.qa
+            if check.name == "glossary_adherence" and not check.ok]
 
 
 def evaluate_baseline(lines: list[str], refs: list[str], backend) -> SystemScore:
@@ -92,12 +103,15 @@ def format_table(results: list[SystemScore], dataset: str) -> str:
     rows = [f"{dataset}", "| system | BLEU | chrF | formula integrity | glossary adherence | residue | flagged | "
             "seconds | requests | tokens sent |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        gloss = "-" if r.glossary_adherence is None else f"{r.glossary_adherence}%"
+        gloss = "-" if r.glossary_adherence is None else f"{r.glossary_adherence}%" + (
+            f" of {r.glossary_terms}" if r.glossary_terms is not None else "")
         flagged = "-" if r.flagged_segments is None else str(r.flagged_segments)
         rows.append(f"| {r.name} | {r.bleu} | {r.chrf} | {r.formula_integrity}% of {r.formula_spans} | "
                     f"{gloss} | {r.residue_segments} | {flagged} | {r.seconds} | {_or_dash(r.requests)} | "
                     f"{_or_dash(r.tokens_sent)} |")
     rows.append("")
+    for r in results:
+        rows += [f"{r.name} misses a term on {miss}" for miss in r.glossary_misses or []]
     rows.append(f"BLEU: {results[0].bleu_signature}")
     rows.append(f"chrF: {results[0].chrf_signature}")
     if len(results) == 2:
