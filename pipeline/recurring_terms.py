@@ -1,11 +1,12 @@
 """Recurring nouns outside the glossary: a noun the article uses in two segments or more (蚂蚁,
 工作站, 场景) that neither the glossary nor the author glosses. Translated in separate requests
 the model may render it two ways (scene / scenario); so each such noun is looked up once - the
-model's English for the noun alone, with the first sentence that holds it as context, kept in
-the memory - and every segment holding it is asked for that rendering. It is a suggestion, not
-a requirement: these are often everyday words in context (场景 is "use case" as often as
-"scenario"), so a segment that renders one otherwise is neither retried nor flagged; qa.json's
-term table shows how each was rendered, and consistency counts them.
+model's English for the noun alone, with the first sentence that holds it as context (a body
+sentence before a heading), kept in the memory - and every segment holding it is asked for that
+rendering. It is a suggestion, not a requirement: these are often everyday words in context
+(场景 is "use case" as often as "scenario"), so a segment that renders one otherwise is neither
+retried nor flagged; qa.json's term table shows how each was rendered, and consistency counts
+them.
 
 Nouns are found with jieba (segmentation and part of speech); only those rare in general
 Chinese (jieba's IDF, words it does not know included) count, so 问题 and 方法 are left alone."""
@@ -17,7 +18,7 @@ from collections import Counter
 from dataclasses import replace
 
 from pipeline.backends.base import TranslationRequest
-from pipeline.document import Article, Segment
+from pipeline.document import HEADING, Article, Segment
 from pipeline.store.memory import MemoryContext, TranslationMemory
 from pipeline.text.chinese_words import idf, tagged_words
 from pipeline.text.spans import strip_spans
@@ -36,23 +37,26 @@ _CONTEXT_CHARS = 80
 
 
 def recurring_candidates(article: Article) -> dict[str, str]:
-    """{noun: the first sentence holding it} for the article's rare nouns that occur in two
-    segments or more and are not a term of it already, nor part of one (分辨率 in 高分辨率)."""
-    segments = [seg for seg in article.segments if seg.translate]
+    """{noun: the first sentence holding it - of the body if it has one, a title's words being
+    too few to tell the sense} for the article's rare nouns that occur in two segments or more
+    and are not a term of it already, nor part of one (分辨率 in 高分辨率)."""
+    segments = [(block.kind, seg) for block in article.all_blocks for seg in block.segments if seg.translate]
     if len(segments) < _MIN_SEGMENTS:
         return {}
     seen: Counter = Counter()
-    first: dict[str, str] = {}
-    known = {zh for seg in segments for zh, _ in seg.terms}
-    for seg in segments:
+    in_body: dict[str, str] = {}
+    in_heading: dict[str, str] = {}
+    known = {zh for _, seg in segments for zh, _ in seg.terms}
+    for kind, seg in segments:
         prose = strip_spans(seg.source, seg.spans)
         nouns = {w for w, tag in tagged_words(prose)
                  if tag in _NOUNS and _HAN_WORD.fullmatch(w) and idf(w, _MIN_IDF) >= _MIN_IDF}
         for word in nouns:
             if not any(word in zh or zh in word for zh in known):
                 seen[word] += 1
+                first = in_heading if kind == HEADING else in_body
                 first.setdefault(word, _sentence_with(prose, word))
-    return {w: sentence for w, sentence in first.items() if seen[w] >= _MIN_SEGMENTS}
+    return {w: in_body.get(w) or in_heading[w] for w in seen if seen[w] >= _MIN_SEGMENTS}
 
 
 def _sentence_with(prose: str, word: str) -> str:

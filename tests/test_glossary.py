@@ -132,6 +132,7 @@ def test_user_glossary_overrides_builtin_and_babeldoc_csv(tmp_path):
     ("给定训练样本，该函数", ["样本"], []),
     ("是其子词向量的和", ["子词"], []),                            # 其子 is a word, 词向 is not
     ("最多可组合$64$对数字。", [], ["对数"]),                       # 64对|数字: a measure word
+    ("最多可组合{v2}对数字。", [], ["对数"]),                       # ... after the formula's placeholder
     ("打印出$0, 1, \\ldots, 7$的二进制表示形式", [], ["进制"]),
     ("取以2为底的对数即可", ["对数"], []),                          # 的对数: a logarithm
 ])

@@ -46,6 +46,20 @@ def test_candidates_are_rare_nouns_of_two_segments_that_are_no_term_yet():
     assert recurring_candidates(article) == {"蚂蚁": "蚂蚁与工作站", "工作站": "蚂蚁与工作站"}
 
 
+def test_the_context_of_a_lookup_is_a_body_sentence_before_a_heading():
+    # A title's few words rarely tell the sense (熟悉配方: recipe, not formula).
+    [article] = parse_text("# 蚂蚁与工作站\n\n一只蚂蚁在球面上爬行，工作站记录它的位置。\n\n"
+                           "## 工作站\n\n这只蚂蚁走得很慢。\n", Path("ant.md"))
+    segment_article(article, 1200)
+    attach_terms(article, Glossary.default())
+    assert recurring_candidates(article) == {"蚂蚁": "一只蚂蚁在球面上爬行，工作站记录它的位置",
+                                             "工作站": "一只蚂蚁在球面上爬行，工作站记录它的位置"}
+    [headings_only] = parse_text("# 蚂蚁与工作站\n\n## 蚂蚁\n\n一只球面上的工作站。\n", Path("h.md"))
+    segment_article(headings_only, 1200)
+    attach_terms(headings_only, Glossary.default())
+    assert recurring_candidates(headings_only)["蚂蚁"] == "蚂蚁与工作站"
+
+
 @pytest.mark.parametrize("reply, term", [
     ("Ant.", "Ant"), ("The ant", "ant"), ("“Spherical surface”", "Spherical surface"), ("SVD", "SVD"),
     ("Fourier transform", "Fourier transform"), ("an ant.\nAn ant crawls.", "ant"), ("the", None), ("蚂蚁", None),

@@ -57,5 +57,6 @@ def split_by_neighbours(text: str, start: int, end: int) -> bool:
     return text[start - 1] in _NUMERALS or freq.get(text[start - 1:start + 1], 0) > 0
 
 
-# What may stand right before a measure word: a digit, the `$` closing an inline number, a numeral.
-_NUMERALS = frozenset("0123456789$一二三四五六七八九十两几多每百千万")
+# What may stand right before a measure word: a digit, a numeral, or the end of an inline formula -
+# `$64$` itself, or its placeholder `{v2}` in the text the terms are found in (pipeline/terms.py).
+_NUMERALS = frozenset("0123456789$}一二三四五六七八九十两几多每百千万")
