@@ -12,7 +12,7 @@ from pipeline.document import Article
 from pipeline.glossary import Glossary, Term, renderings
 from pipeline.text.han import HAN_CLASS
 from pipeline.text.protect import protect
-from pipeline.text.words import AUTHOR_GLOSS, contains, is_acronym, spells, stems
+from pipeline.text.words import AUTHOR_GLOSS, contains, is_acronym, spells, stems, words
 
 # Characters that end the words before a term (的, 为, 称...): the term is what follows the last.
 _BEFORE_TERM = set("的了是为称叫即和与或在把被对将从这那个种所谓就也都而及其用以让使由得该此")
@@ -27,12 +27,21 @@ def author_glosses(text: str, glossary: Glossary | None) -> dict[str, str]:
     found: dict[str, str] = {}
     for m in AUTHOR_GLOSS.finditer(text):
         run = _after_function_words(_han_tail(text[:m.start()].rstrip()))
+        gloss = m.group(1).strip()
         for start in range(max(0, len(run) - _MAX_TERM_CHARS), len(run) - 1):
             zh = run[start:]
             if (glossary is not None and zh in glossary.terms) or text.count(zh) >= 2:
-                found.setdefault(zh, m.group(1).strip())
+                if not _longer_than(gloss, zh):
+                    found.setdefault(zh, gloss)
                 break
     return found
+
+
+def _longer_than(gloss: str, zh: str) -> bool:
+    """Whether the gloss says more than the term can: more words (an acronym: letters) than the
+    term has characters - it names the longer phrase the term ends (大型电影评论数据集 (large movie
+    review dataset) is no gloss of 数据集, 太平洋海啸预警中心 (PTWC) none of 中心)."""
+    return (len(gloss) if is_acronym(gloss) else len(words(gloss))) > len(zh)
 
 
 def _han_tail(text: str) -> str:
@@ -55,9 +64,16 @@ def author_terms(article: Article, glossary: Glossary | None) -> dict[str, Term]
         elif gloss.isupper():
             if not any(r.lower() == gloss.lower() for r in known.renderings()):
                 extra[zh] = Term(zh, f"{renderings(known.en)[0]} ({gloss})", "", "author's gloss")
-        elif stems(gloss) != stems(renderings(known.en)[0]):
+        elif stems(gloss) != stems(renderings(known.en)[0]) and not _qualifies(gloss, known):
             extra[zh] = Term(zh, gloss, "", "author's gloss")
     return extra
+
+
+def _qualifies(gloss: str, term: Term) -> bool:
+    """Whether a worded gloss is the glossary's rendering with words added - a more specific
+    thing than the term (F范数 (Frobenius Norm) does not make every 范数 "Frobenius norm")."""
+    glossed = stems(gloss)
+    return any(len(stems(r)) < len(glossed) and contains(glossed, stems(r)) for r in term.renderings())
 
 
 def attach_terms(article: Article, glossary: Glossary | None) -> None:

@@ -24,6 +24,18 @@ def test_the_term_before_a_bracketed_english_gloss(glossary):
                                               "压缩映射": "Contraction Mapping"}
 
 
+def test_a_gloss_of_a_longer_phrase_is_no_gloss_of_the_term_it_ends_with(glossary):
+    from pipeline.terms import author_terms
+
+    text = ("我们使用[大型电影评论数据集（large movie review dataset）]。这个数据集很大。"
+            "太平洋海啸预警中心（PTWC）说，中心已发出警报。国家安全顾问（NSA）和国家安全顾问办公室。")
+    # 4 words for 数据集's 3 characters, 4 letters for 中心's 2: they name the longer phrase.
+    assert author_glosses(text, glossary) == {"国家安全顾问": "NSA"}
+    [article] = parse_text("F范数(Frobenius Norm)和谱范数（Spectral Radius）。\n\n范数的性质。\n", Path("f.md"))
+    # The glossary's "norm" with a word added is a more specific thing: 范数 stays "norm".
+    assert "范数" not in author_terms(article, glossary)
+
+
 class RecordingBackend(CopyingBackend):
     """Copies like its parent and keeps every request."""
 
