@@ -91,11 +91,14 @@ def spells(haystack: tuple[tuple[str, str], ...], acronym: str) -> bool:
     a letter stands for a word of 3+ letters that is not a common function word."""
     letters = acronym.lower()
     for start in range(len(haystack)):
+        if haystack[start][1][0] != letters[0]:
+            continue
         got = ""
-        for i, (_, word) in enumerate(haystack[start:]):
+        for at in range(start, len(haystack)):
+            word = haystack[at][1]
             if len(got) == len(letters):
                 break
-            if i > 0 and word in _SKIPPED_IN_INITIALS and word[0] != letters[len(got)]:
+            if at > start and word in _SKIPPED_IN_INITIALS and word[0] != letters[len(got)]:
                 continue
             if word[0] != letters[len(got)] or len(word) < 3 or word in _NOT_IN_INITIALS:
                 break
