@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.backends.base import Backend, TranslationRequest
 from pipeline.document import Confidence, Segment, Span
+from pipeline.glossary import write_in_english
 from pipeline.text.protect import PlaceholderStyle, placeholder_problems, protect, restore
 from pipeline.checks.meaning import meta_text
 from pipeline.checks.qa import QAConfig, structural_problems
@@ -32,6 +33,7 @@ class Unit:
     problems: list[str] = field(default_factory=list)   # what was wrong with the last answer
     fragmented: bool = False         # translated piece by piece around its formulas
     confidence: Confidence | None = None
+    pinned: frozenset[str] = frozenset()   # its terms (zh) sent written in English (PinMissingTerms)
 
 
 class ModelCall:
@@ -64,6 +66,8 @@ class ModelCall:
         requests = []
         for u in units:
             text = protect(u.source, u.spans, style)
+            if u.pinned and u.owner is not None:
+                text = write_in_english(text, u.owner.terms, u.pinned)
             requests.append(TranslationRequest(
                 text=text, placeholders=tuple(style.make(n) for n in range(1, len(u.spans) + 1)),
                 terms=self.terms(text, u.owner), strict=strict, notes=tuple(u.problems),
