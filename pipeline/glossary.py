@@ -127,26 +127,20 @@ class Glossary:
         return len(self.terms)
 
     def terms_in(self, text: str) -> list[tuple[str, str]]:
-        """(zh, en) of the terms in `text`, longest match first, each once, in text order."""
+        """(zh, en) of the terms in `text`, longest match first, each once, in text order. A term
+        right after 不/非/无 is part of another word (一致性 in 不一致性, 线性 in 非线性), and so is
+        one whose edges make words with their neighbours (样本 in 一样本质: 一样|本质)."""
         found: dict[str, str] = {}
-        for _, _, zh in self.occurrences(text):
-            found.setdefault(zh, self.terms[zh].en)
-        return list(found.items())
-
-    def occurrences(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, zh) of each term in `text`, longest match first. A term right after
-        不/非/无 is part of another word (一致性 in 不一致性, 线性 in 非线性), and so is one whose
-        edges make words with their neighbours (样本 in 一样本质: 一样|本质)."""
         if not self.terms:
             return []
-        out = []
         for end, zh in self._automaton.iter_long(text):
             start = end - len(zh) + 1
             if start > 0 and text[start - 1] in _NEGATING_PREFIXES and zh[0] not in _NEGATING_PREFIXES:
                 continue
-            if not split_by_neighbours(text, start, end + 1):
-                out.append((start, end + 1, zh))
-        return out
+            if split_by_neighbours(text, start, end + 1):
+                continue
+            found.setdefault(zh, self.terms[zh].en)
+        return list(found.items())
 
     def rendered(self, en: str, translation: str, zh: str | None = None) -> bool:
         """Whether `translation` renders the term: any of its accepted renderings, word by word
@@ -163,33 +157,26 @@ class Glossary:
         term = self.terms.get(zh) if zh else None
         return term.renderings() if term is not None and term.en == en else renderings(en)
 
-    def _options_of(self, zh: str | None, en: str) -> list[tuple]:
+    def used(self, zh: str | None, en: str, words: tuple) -> str | None:
+        """The accepted rendering a translation (`words`: its stems) holds, or None; an acronym
+        (an author's NSA) is held by its expansion too."""
+        for text, option in self._options_of(zh, en):
+            if (option and contains(words, option)) or (is_acronym(text) and spells(words, text)):
+                return text
+        return None
+
+    def _options_of(self, zh: str | None, en: str) -> list[tuple[str, tuple]]:
         key = (zh or "", en)
         options = self._options.get(key)
         if options is None:
-            options = self._options[key] = [s for s in (stems(t) for t in self.accepted(zh, en)) if s]
+            options = self._options[key] = [(t, stems(t)) for t in self.accepted(zh, en)]
         return options
 
     def _rendered(self, zh: str | None, en: str, words: tuple) -> bool:
-        """An accepted rendering is there, or - for an acronym (an author's NSA) - its expansion."""
-        return (any(contains(words, option) for option in self._options_of(zh, en))
-                or any(spells(words, text) for text in self.accepted(zh, en) if is_acronym(text)))
+        return self.used(zh, en, words) is not None
 
 
 _NEGATING_PREFIXES = "不非无"
-
-
-def write_in_english(text: str, terms, which: set[str]) -> str:
-    """`text` with each occurrence of the terms in `which` written in their English, found as
-    `terms_in` finds them among all of `terms` (so 损失 is not rewritten inside 损失函数)."""
-    table = Glossary({zh: Term(zh, en, "", "segment") for zh, en in terms})
-    out, pos = [], 0
-    for start, end, zh in table.occurrences(text):
-        if zh in which:
-            out += [text[pos:start], f" {table.terms[zh].en} "]
-            pos = end
-    out.append(text[pos:])
-    return re.sub(r" {2,}", " ", "".join(out)).strip()
 
 
 def _merge(terms: list[Term]) -> dict[str, Term]:

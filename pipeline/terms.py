@@ -12,7 +12,7 @@ from pipeline.document import Article
 from pipeline.glossary import Glossary, Term, renderings
 from pipeline.text.han import HAN_CLASS
 from pipeline.text.protect import protect
-from pipeline.text.words import AUTHOR_GLOSS, contains, is_acronym, spells, stems, words
+from pipeline.text.words import AUTHOR_GLOSS, contains, is_acronym, stems, words
 
 # Characters that end the words before a term (的, 为, 称...): the term is what follows the last.
 _BEFORE_TERM = set("的了是为称叫即和与或在把被对将从这那个种所谓就也都而及其用以让使由得该此")
@@ -115,11 +115,11 @@ def rendering_used(glossary: Glossary | None, zh: str, en: str, words: tuple) ->
     """Which accepted rendering the translation uses (the same ones the glossary check
     accepts); `X (Y)` counts as one (an abbreviation after its expansion is not a second
     rendering; an acronym's expansion counts as the acronym)."""
-    texts = glossary.accepted(zh, en) if glossary is not None else renderings(en)
-    for i, text in enumerate(texts):
-        if contains(words, stems(text)) or (is_acronym(text) and spells(words, text)):
-            return renderings(en)[0] if i < len(renderings(en)) else text
-    return None
+    text = (glossary if glossary is not None else _NO_GLOSSARY).used(zh, en, words)
+    return renderings(en)[0] if text is not None and text in renderings(en) else text
+
+
+_NO_GLOSSARY = Glossary({})   # accepts a term's own English forms only
 
 
 def consistency(rows: list[dict]) -> tuple[int, int]:

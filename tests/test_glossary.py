@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.glossary import Glossary, GlossaryError, read_terms, write_in_english
+from pipeline.glossary import Glossary, GlossaryError, read_terms
 
 REQUIRED = {
     "扩散模型": "diffusion model", "蒸馏": "distillation", "注意力": "attention",
@@ -139,11 +139,3 @@ def test_user_glossary_overrides_builtin_and_babeldoc_csv(tmp_path):
 def test_a_term_split_by_its_neighbours_is_not_found(text, found, not_found):
     terms = dict(Glossary.default().terms_in(text))
     assert all(zh in terms for zh in found) and not any(zh in terms for zh in not_found)
-
-
-def test_a_missed_term_is_written_in_english_only_where_it_is_a_term():
-    terms = [("损失函数", "loss function"), ("损失", "loss"), ("一致性", "consistency"), ("像素空间", "pixel space")]
-    text = "在像素空间中，损失函数的损失不影响不一致性，但一致性{v1}很重要。"
-    assert write_in_english(text, terms, {"损失", "一致性", "像素空间"}) == (
-        "在 pixel space 中，损失函数的 loss 不影响不一致性，但 consistency {v1}很重要。")
-    assert write_in_english(text, terms, set()) == text

@@ -61,32 +61,38 @@ def test_an_author_gloss_is_asked_for_in_every_segment_and_reported(tmp_path):
     rows = {row["zh"]: row for row in qa["term_table"]}
     assert rows["收缩映射"]["origin"] == "author" and rows["收缩映射"]["segments"] == 2
     assert rows["大语言模型"]["en"] == "large language model (LLM)"
-    # The copying backend renders no term of its own (it keeps only Latin letters): the named retry
-    # fails, and the last one - the missed terms written in English in the Chinese - is kept.
-    pinned = next(r for r in backend.seen if "性质很好" in r.text and "收缩映射" not in r.text)
-    assert pinned.text.startswith("Contraction Mapping 的性质") and pinned.strict
-    assert rows["收缩映射"]["rendered"] == 2 and rows["收缩映射"]["renderings"] == {"Contraction Mapping": 2}
-    assert qa["glossary_ok"] == qa["glossary_terms"] and qa["glossary_retries"] >= 1
+    # The copying backend keeps the Latin letters of the glossing segment and renders no other
+    # term; its sampled answers are copies too, so none is taken.
+    assert rows["收缩映射"]["rendered"] == 1 and rows["收缩映射"]["renderings"] == {"Contraction Mapping": 1}
+    assert qa["glossary_ok"] < qa["glossary_terms"] and qa["terms_recurring"] == 0
+    assert qa["glossary_retries"] >= 1
+    assert sorted(r.sample for r in backend.seen if r.text.startswith("收缩映射的性质") and r.sample) == [1, 2, 3]
     seg = next(s for s in article.segments if s.source.startswith("收缩映射的性质"))
-    assert "retried with the terms written in English: 收缩映射" in seg.notes
+    assert "retried for glossary terms with 3 sampled answers (收缩映射): none accepted" in seg.notes
 
 
-class DroppingPinnedBackend(RecordingBackend):
-    """Copies, except that it drops the formulas from a request with terms written in English."""
+class SamplingBackend(RecordingBackend):
+    """Copies; its sampled answers differ: the first puts the term in but drops the formula,
+    the second is the plain copy, the third puts the term in and keeps the formula."""
 
     def translate(self, batch):
-        return [Reply(reply.text.replace("{v1}", "")) if "in English" in " ".join(request.notes) else reply
-                for request, reply in zip(batch, super().translate(batch))]
+        out = []
+        for request, reply in zip(batch, super().translate(batch)):
+            if request.sample in (1, 3):
+                text = "Contraction Mapping " + reply.text
+                reply = Reply(text.replace("{v1}", "") if request.sample == 1 else text)
+            out.append(reply)
+        return out
 
 
-def test_an_answer_with_the_terms_written_in_english_is_kept_only_if_it_passes_every_check():
+def test_of_the_sampled_answers_one_that_passes_every_check_and_renders_the_term_is_taken():
     [article] = parse_text("标题\n\n本文讨论收缩映射（Contraction Mapping）。\n\n收缩映射满足$x>1$的条件。\n", Path("a.md"))
-    backend = DroppingPinnedBackend()
+    backend = SamplingBackend()
     qa = translate_article(article, context_over(backend, use_glossary=True))
-    assert any("in English" in " ".join(r.notes) for r in backend.seen)
     seg = next(s for s in article.segments if s.source.startswith("收缩映射满足"))
-    assert "retried with the terms written in English (收缩映射): not accepted" in seg.notes
-    assert "$x>1$" in seg.translation and qa["glossary_ok"] < qa["glossary_terms"]
+    assert "retried for glossary terms with sampled answers: 收缩映射 (sample 3 of 3 taken)" in seg.notes
+    assert seg.translation.startswith("Contraction Mapping") and "$x>1$" in seg.translation
+    assert qa["glossary_ok"] == qa["glossary_terms"]
 
 
 def test_consistency_counts_the_usual_rendering_of_recurring_terms():

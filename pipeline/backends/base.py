@@ -16,6 +16,7 @@ class TranslationRequest:
     strict: bool = False               # a retry: restate the rules more firmly
     notes: tuple[str, ...] = field(default_factory=tuple)  # what went wrong last time
     context: str = ""                  # the Chinese before `text`, not to be translated
+    sample: int = 0                    # 0: the model's most likely answer; n: a sampled one, seed n
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ CTX_PER_SLOT = 2048
 # switch back to the translation or summary prompt without recomputing it. A few dozen states
 # are all this workload reuses; the default let a long run grow past 2.5 GB.
 PROMPT_CACHE_MIB = 256
+# A sampled answer (the last retry for a term the model drops): at 0.7, 3 of the 4 seed
+# segments that dropped a term at temperature 0 had a sample with it in 4 draws; at 0.4, 2 of 4 in 3.
+SAMPLE_TEMPERATURE = 0.7
 
 
 class LlamaBackend:
@@ -91,13 +94,14 @@ class LlamaBackend:
         return self._chat(system, user, max_tokens, ignore_eos, slot)["content"]
 
     def _chat(self, system: str, user: str, max_tokens: int | None = None, ignore_eos: bool = False,
-              slot: int | None = None, logprobs: bool = False) -> dict:
+              slot: int | None = None, logprobs: bool = False, sample: int = 0) -> dict:
         """The model's answer ("content") and, with `logprobs`, each generated token's
-        probability ("probabilities")."""
+        probability ("probabilities"); the most likely answer, or with `sample` one drawn with
+        that seed."""
         request = {
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
-            "temperature": 0.0,
-            "seed": 0,
+            "temperature": SAMPLE_TEMPERATURE if sample else 0.0,
+            "seed": sample,
             "max_tokens": max_tokens or self.max_tokens,
             # Loops on a small model show up as repeats; a mild penalty stops runaway output.
             "repeat_penalty": 1.05,
@@ -124,7 +128,7 @@ class LlamaBackend:
 
     def translate(self, batch: list[TranslationRequest]) -> list[Reply]:
         def one(req: TranslationRequest) -> Reply:
-            answer = self._chat(SYSTEM_PROMPT, user_message(req), logprobs=True)
+            answer = self._chat(SYSTEM_PROMPT, user_message(req), logprobs=True, sample=req.sample)
             return Reply(clean_reply(answer["content"]), Confidence.of(answer["probabilities"]))
 
         return list(self._pool.map(one, batch))

@@ -45,6 +45,9 @@ def user_message(request: TranslationRequest) -> str:
 
 _LEAD_IN = re.compile(
     r"^(?:english|translation|english translation)\s*:\s*"
+    # Seen on a seed title, every time: `Translating the Chinese text into English while adhering
+    # to the specified rules, we get: "Discussing ..."`.
+    r"|^translating (?:the|this) (?:chinese |given |above |following )?(?:text|sentence|title|passage)\b[^:\"\n]{0,150}:\s*"
     r"|(?:^|(?<=[.!?]\s))here(?: is|'s) the (?:english )?translation[^:\n]*:\s*",
     re.IGNORECASE | re.MULTILINE,
 )

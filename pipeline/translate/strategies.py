@@ -1,8 +1,7 @@
 """The translator's strategies, each a small named unit: the first pass, then for the segments
 whose answer was rejected a retry sentence by sentence and, last, the prose between the
 formulas fragment by fragment; after that a glossary retry, a repair of left-over Chinese, a
-retry for a failed meaning check and, for a glossary term still missing, a retry with it written
-in English in the Chinese.
+retry for a failed meaning check (the last resort for a missed term is in sampling.py).
 Each takes the segments' `Job`s and a `ModelCall`, and only touches what it is for."""
 
 from __future__ import annotations
@@ -137,44 +136,6 @@ class RetryForGlossary:
                 call.fixed(self.name)
             else:
                 seg.notes.append(f"retried for glossary terms ({terms}): not accepted, the first answer kept")
-
-
-class PinMissingTerms:
-    """The last try for a glossary term the model dropped through the named retry and the
-    sentence repair (像素空间, 最优解 on the seeds): the segment sent again with that term
-    written in English inside the Chinese, which the model keeps as written. Accepted only if
-    the answer passes every check, misses fewer terms and fails no more meaning checks."""
-
-    name = "retry: terms written in English"
-
-    def __init__(self, config: MeaningConfig):
-        self.config = config
-
-    def run(self, segments: list[Segment], call: ModelCall) -> None:
-        todo = []
-        for seg in segments:
-            missing = call.glossary.missing(seg.terms, seg.translation or "") if seg.translation else []
-            if missing and not seg.flags:   # a segment given up on gets no further retries
-                todo.append((seg, missing))
-        retries = [Unit(seg.source, seg.spans, seg, pinned=frozenset(zh for zh, _ in missing), problems=[
-            "these terms were left out: " + ", ".join(f"{zh} = {en}" for zh, en in missing)
-            + "; the text now gives them in English - keep them as written"]) for seg, missing in todo]
-        call(retries, DEFAULT_STYLE, strict=True, stage=self.name)
-        for (seg, missing), unit in zip(todo, retries):
-            terms = ", ".join(zh for zh, _ in missing)
-            if not unit.problems and self._better(seg, unit.english or "", len(missing), call):
-                seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
-                seg.notes.append(f"retried with the terms written in English: {terms}")
-                call.fixed(self.name)
-            else:
-                seg.notes.append(f"retried with the terms written in English ({terms}): not accepted")
-
-    def _better(self, seg: Segment, english: str, missed: int, call: ModelCall) -> bool:
-        if len(call.glossary.missing(seg.terms, english)) >= missed:
-            return False
-        zh = strip_spans(seg.source, seg.spans)
-        return len(meaning_problems(zh, strip_restored(english, seg.spans), self.config)) <= len(
-            meaning_problems(zh, strip_restored(seg.translation or "", seg.spans), self.config))
 
 
 class RetryForMeaning:

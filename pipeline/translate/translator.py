@@ -1,9 +1,9 @@
 """The Translator: a segment the memory knows (or with no Chinese) is settled without the
 model; the rest go through the strategies of strategies.py in order - first pass, retry by
 sentence, retry around the formulas, then the glossary retry, the residue repair, the meaning
-retry, the sentence repair (repair.py) and the retry with missed terms written in English -
-and what they produced is stored in the memory. A segment that needed the last resort, or
-still fails, is flagged: never silently passed."""
+retry, the sentence repair (repair.py) and, for a term still missed, sampled answers
+(sampling.py) - and what they produced is stored in the memory. A segment that needed the last
+resort, or still fails, is flagged: never silently passed."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ from pipeline.backends.prompts import PROMPT_VERSION
 from pipeline.checks.qa import QAConfig
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
-from pipeline.translate.strategies import (FirstPass, Job, PinMissingTerms, RepairResidue, RetryAroundFormulas,
+from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryAroundFormulas,
                                            RetryBySentence, RetryForGlossary, RetryForMeaning, settle)
+from pipeline.translate.sampling import RetryBySampling
 from pipeline.translate.repair import RepairBySentence
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v8"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair; v7: looked-up recurring nouns in requests; v8: missed terms written in English
+TRANSLATOR_VERSION = "retry-v8"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair; v7: looked-up recurring nouns in requests; v8: sampled answers for a missed term
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -114,4 +115,4 @@ class Translator:
             RetryForMeaning(self.meaning).run(segments, self.call)
             RepairBySentence(self.meaning).run(segments, self.call)
         if self.glossary:
-            PinMissingTerms(self.meaning).run(segments, self.call)
+            RetryBySampling(self.meaning).run(segments, self.call)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from pipeline.backends.base import Backend, TranslationRequest
 from pipeline.document import Confidence, Segment, Span
-from pipeline.glossary import write_in_english
 from pipeline.text.protect import PlaceholderStyle, placeholder_problems, protect, restore
 from pipeline.checks.meaning import meta_text
 from pipeline.checks.qa import QAConfig, structural_problems
@@ -33,7 +32,7 @@ class Unit:
     problems: list[str] = field(default_factory=list)   # what was wrong with the last answer
     fragmented: bool = False         # translated piece by piece around its formulas
     confidence: Confidence | None = None
-    pinned: frozenset[str] = frozenset()   # its terms (zh) sent written in English (PinMissingTerms)
+    sample: int = 0                  # 0: the most likely answer; n: one sampled with seed n
 
 
 class ModelCall:
@@ -66,12 +65,10 @@ class ModelCall:
         requests = []
         for u in units:
             text = protect(u.source, u.spans, style)
-            if u.pinned and u.owner is not None:
-                text = write_in_english(text, u.owner.terms, u.pinned)
             requests.append(TranslationRequest(
                 text=text, placeholders=tuple(style.make(n) for n in range(1, len(u.spans) + 1)),
                 terms=self.terms(text, u.owner), strict=strict, notes=tuple(u.problems),
-                context=u.owner.context if u.owner is not None else ""))
+                context=u.owner.context if u.owner is not None else "", sample=u.sample))
         replies = self.backend.translate(requests)
         with self._lock:
             self.requests_by_stage[stage] += len(requests)
