@@ -1,8 +1,8 @@
 """The last try for a glossary term the model dropped through the named retry and the sentence
 repair (导数, 维度, 最优解, 近似 on the seeds): a few answers sampled instead of the most likely
 one. At temperature 0 the model drops such a term every time - asked by name, written in English
-inside the Chinese, even made a marker it must copy (tried on those four: kept 1, 0 of 4); a
-sampled answer often keeps it. Of the samples that pass every check, miss fewer terms and fail no
+inside the Chinese, even made a marker it must copy (tried on those four: 0 of 4 each way); a
+sampled answer often keeps it (3 of the 4 in 4 draws). Of the samples that pass every check, miss fewer terms and fail no
 more meaning checks than the answer they would replace, the one missing fewest terms - then the
 one the model was surest of - is taken."""
 
