@@ -22,6 +22,7 @@ class CopyingBackend:
     model_id = "copying-test-backend"
     model_sha256 = "0" * 64
     slots = 1
+    samples = False   # copies: a sampled answer would be the same copy
 
     def __init__(self):
         self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0

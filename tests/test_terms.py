@@ -38,7 +38,10 @@ def test_a_gloss_of_a_longer_phrase_is_no_gloss_of_the_term_it_ends_with(glossar
 
 
 class RecordingBackend(CopyingBackend):
-    """Copies like its parent and keeps every request."""
+    """Copies like its parent and keeps every request; says it samples, so it is asked for
+    sampled answers (they stay copies)."""
+
+    samples = True
 
     def __init__(self):
         super().__init__()
@@ -62,7 +65,7 @@ def test_an_author_gloss_is_asked_for_in_every_segment_and_reported(tmp_path):
     assert rows["收缩映射"]["origin"] == "author" and rows["收缩映射"]["segments"] == 2
     assert rows["大语言模型"]["en"] == "large language model (LLM)"
     # The copying backend keeps the Latin letters of the glossing segment and renders no other
-    # term; its sampled answers are copies too, so none is taken.
+    # term; asked for samples (RecordingBackend says it samples), it copies again: none is taken.
     assert rows["收缩映射"]["rendered"] == 1 and rows["收缩映射"]["renderings"] == {"Contraction Mapping": 1}
     assert qa["glossary_ok"] < qa["glossary_terms"] and qa["terms_recurring"] == 0
     assert qa["glossary_retries"] >= 1
@@ -93,6 +96,17 @@ def test_of_the_sampled_answers_one_that_passes_every_check_and_renders_the_term
     assert "retried for glossary terms with sampled answers: 收缩映射 (sample 3 of 3 taken)" in seg.notes
     assert seg.translation.startswith("Contraction Mapping") and "$x>1$" in seg.translation
     assert qa["glossary_ok"] == qa["glossary_terms"]
+
+
+def test_a_backend_that_decodes_greedily_is_never_asked_for_samples():
+    class Greedy(RecordingBackend):
+        samples = False
+
+    [article] = parse_text("标题\n\n本文讨论收缩映射（Contraction Mapping）。\n\n收缩映射的性质很好。\n", Path("a.md"))
+    backend = Greedy()
+    qa = translate_article(article, context_over(backend, use_glossary=True))
+    assert qa["glossary_ok"] < qa["glossary_terms"] and backend.seen
+    assert not any(r.sample for r in backend.seen)
 
 
 def test_consistency_counts_the_usual_rendering_of_recurring_terms():

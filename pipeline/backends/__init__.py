@@ -62,6 +62,7 @@ class LazyBackend:
         self.name, self.model_path, self.options = name, model_path, options
         self.model_id, self.model_sha256 = model_identity(name, model_path)
         self.slots = options.get("slots") or 1 if name == "llama" else 1
+        self.samples = name == "llama"
         self._backend: Backend | None = None
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None

@@ -40,6 +40,7 @@ class Backend(Protocol):
     model_id: str      # human-readable model name
     model_sha256: str  # identifies the exact weights (cache keys, front matter)
     slots: int         # requests it serves at once (the translator keeps that many in flight)
+    samples: bool      # answers a request's `sample` with a drawn answer (else: never asked for one)
     # What it has cost so far, for `zh2en bench`: requests, prompt tokens sent, of those the
     # ones computed (not served from a cached prefix), tokens generated.
     requests: int

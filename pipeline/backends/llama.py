@@ -30,6 +30,7 @@ SAMPLE_TEMPERATURE = 0.7
 
 
 class LlamaBackend:
+    samples = True
     def __init__(self, prompt_state_dir: Path, model_path: Path | None = None, slots: int = DEFAULT_SLOTS,
                  threads: int | None = None, max_tokens: int = 768, summary_prompt: str | None = None):
         try:

@@ -47,6 +47,7 @@ class MarianBackend:
         self.max_new_tokens = max_new_tokens
         self.model_id, self.model_sha256 = marian_identity(model_dir)
         self.slots = 1   # batches are decoded together; one batch at a time
+        self.samples = False   # decodes greedily: three samples would be one answer three times
         self.requests = self.tokens_in = self.tokens_computed = self.tokens_out = 0
 
     def translate(self, batch: list[TranslationRequest]) -> list[Reply]:

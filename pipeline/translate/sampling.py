@@ -2,9 +2,10 @@
 repair (导数, 维度, 最优解, 近似 on the seeds): a few answers sampled instead of the most likely
 one. At temperature 0 the model drops such a term every time - asked by name, written in English
 inside the Chinese, even made a marker it must copy (tried on those four: 0 of 4 each way); a
-sampled answer often keeps it (3 of the 4 in 4 draws). Of the samples that pass every check, miss fewer terms and fail no
-more meaning checks than the answer they would replace, the one missing fewest terms - then the
-one the model was surest of - is taken."""
+sampled answer often keeps it (3 of the 4 in 4 draws). Of the samples that pass every check,
+miss fewer terms and fail no more meaning checks than the answer they would replace, the one
+missing fewest terms - then the one the model was surest of - is taken. Only on a backend that
+samples (llama.cpp; MarianMT decodes greedily)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class RetryBySampling:
         self.config = config
 
     def run(self, segments: list[Segment], call: ModelCall) -> None:
+        if not call.backend.samples:   # greedy decoding: the same answer again, a wasted request
+            return
         todo = []
         for seg in segments:
             missing = call.glossary.missing(seg.terms, seg.translation or "") if seg.translation else []
