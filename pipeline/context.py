@@ -16,6 +16,7 @@ from typing import Callable, Optional
 
 from pipeline.backends import LazyBackend
 from pipeline.glossary import Glossary
+from pipeline.store.error_log import ErrorLog
 from pipeline.store.memory import TranslationMemory
 from pipeline.settings import Settings
 from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
@@ -32,11 +33,13 @@ class RunContext:
         self.progress = progress
         self.glossary = Glossary.default([Path(g) for g in settings.glossaries]) if settings.use_glossary else None
         self.memory = TranslationMemory(settings.memory_path) if settings.use_memory else None
+        self.errors = ErrorLog(settings.error_log_path)
         self.backend = backend if backend is not None else LazyBackend(
             settings.backend, Path(settings.model_path) if settings.model_path else None, slots=settings.slots,
             prompt_state_dir=settings.prompt_state_dir, summary_prompt=SUMMARY_SYSTEM if settings.summaries else None)
         self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory, settings.meaning,
-                                     settings.context_chars, term_lookup=settings.looks_up_terms)
+                                     settings.context_chars, term_lookup=settings.looks_up_terms,
+                                     errors=self.errors)
 
     def report_progress(self, done: int, total: int) -> None:
         if self.progress is not None:

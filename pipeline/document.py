@@ -93,6 +93,9 @@ class Segment:
     glossary_retries: int = 0                # of which asked again for missing terms
     context: str = ""                        # the previous segment's Chinese, if context is on
     confidence: Confidence | None = None     # of the answer kept, where the model can say
+    # Set when an internal error kept the original as its text (pipeline/store/error_log.py):
+    # where it happened and what it was.
+    internal_error: str = ""
 
     @property
     def output(self) -> str:

@@ -66,5 +66,10 @@ class Settings(BaseSettings):
         return self.state_dir / "memory.sqlite"
 
     @property
+    def error_log_path(self) -> Path:
+        """Tracebacks of internal errors (pipeline/store/error_log.py)."""
+        return self.state_dir / "errors.log"
+
+    @property
     def prompt_state_dir(self) -> Path:
         return self.state_dir / "llama-slots"

@@ -28,15 +28,18 @@ from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from pipeline.context import RunContext
-from pipeline.document import Article, Segment
-from pipeline.checks.qa import assess_article, summary_fields
+from pipeline.document import TABLE, Article, Block, Segment
+from pipeline.backends.base import BackendError
+from pipeline.checks.qa import assess_article, summary_fields, untranslated
 from pipeline.translate.formula_words import chinese_in_formulas, translate_formula_words
 from pipeline.ingest.reader import IngestError, read_file
+from pipeline.output.render import render_block
 from pipeline.output.writing import output_path, write_article
 from pipeline.text.segmenting import segment_article
 from pipeline.recurring_terms import look_up, lookup_context, recurring_candidates, suggest_terms
 from pipeline.terms import attach_terms
 from pipeline.output.slugs import SlugAllocator
+from pipeline.store.error_log import keep_original
 from pipeline.summarize import SUMMARY_PROMPT_VERSION, SummaryResult, english_text, summarize_article
 
 
@@ -51,6 +54,7 @@ class RunResult:
     article_qa: list[dict] = field(default_factory=list)  # each written article's QA figures
     kept: list[tuple[Path, str]] = field(default_factory=list)  # better existing outputs left alone
     notices: list[str] = field(default_factory=list)  # inputs left out on purpose (links outside a folder)
+    internal_errors: int = 0   # segments an internal error kept in the original (tracebacks: the error log)
     memory_hits: int = 0
     segment_tasks: int = 0   # segments that needed a translate task (the memory had no answer)
     model_requests: int = 0
@@ -148,12 +152,14 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
         if ctx.settings.layout != "bilingual":
             formula_words_stage(article, ctx)
         # check before summarize: the summary must know which segments the checks flagged
-        qa = assess_article(article, ctx.glossary, ctx.settings.qa, ctx.settings.meaning)
+        qa = assess_article(article, ctx.glossary, ctx.settings.qa, ctx.settings.meaning,
+                            on_error=lambda seg, exc: keep_original(seg, "checking", exc, ctx.errors))
+        result.internal_errors += qa["internal_errors"]
         if ctx.settings.summarizes:
-            summarize_stage(article, runner, result)
+            summarize_stage(article, runner, result, ctx)
             qa.update(summary_fields(article))
         if out is not None:
-            qa = write_and_record(article, qa, output_path(out, article, slugs), runner, result)
+            qa = write_and_record(article, qa, output_path(out, article, slugs), runner, result, ctx)
         now = time.perf_counter()
         ctx.report_progress(n, len(articles))
         yield Finished(article, qa, now - last)
@@ -169,20 +175,32 @@ def formula_words_stage(article: Article, ctx: RunContext) -> None:
         article.formula_words, article.formula_words_kept = translate_formula_words(article, ctx.backend, ctx.glossary)
     except Exception as exc:   # the formulas stay as written: nothing is lost
         article.formula_words_kept = chinese_in_formulas(article)
-        article.notices.append(f"Chinese inside formulas left untranslated: {type(exc).__name__}: {exc}")
+        article.notices.append(f"Chinese inside formulas left untranslated: {ctx.errors.record('formula words', exc)}")
 
 
 SEGMENT_FAILURE = "cannot be segmented"
 
 
 def segment_stage(article: Article, ctx: RunContext, result: RunResult) -> bool:
-    """An article that cannot be segmented is its input's failure alone."""
+    """A block that cannot be cut into segments (a bug met on odd input) is kept as written,
+    flagged; terms that cannot be attached leave the segments without them, said so. An
+    article is lost here only if even that fails."""
+    def kept_whole(block: Block, exc: Exception) -> list[Segment]:
+        if block.kind == TABLE:   # shown as written: no cells to rebuild the English table from
+            block.kind, block.cells, block.cell_sizes = "paragraph", [], []
+        seg = Segment(source=block.source)
+        keep_original(seg, "cutting the text into segments", exc, ctx.errors)
+        return [seg]
+
     try:
-        segment_article(article, ctx.settings.max_chars, ctx.settings.context_chars)
+        segment_article(article, ctx.settings.max_chars, ctx.settings.context_chars, on_error=kept_whole)
+    except Exception as exc:
+        result.failures.append((article.label, f"{SEGMENT_FAILURE}: {ctx.errors.record('segmenting', exc)}"))
+        return False
+    try:
         attach_terms(article, ctx.glossary)
     except Exception as exc:
-        result.failures.append((article.label, f"{SEGMENT_FAILURE}: {type(exc).__name__}: {exc}"))
-        return False
+        article.notices.append(f"glossary terms not attached: {ctx.errors.record('attaching terms', exc)}")
     return True
 
 
@@ -201,8 +219,9 @@ def recurring_terms_stage(articles: list[Article], ctx: RunContext, runner: Runn
             suggest_terms(article, {zh: en for zh, sentence in wanted[id(article)].items()
                                     if (en := rendered[(zh, sentence)])})
     except Exception as exc:   # the glossary's and the author's terms still hold
+        line = ctx.errors.record("looking up recurring terms", exc)
         for article in articles:
-            article.notices.append(f"recurring terms not looked up: {type(exc).__name__}: {exc}")
+            article.notices.append(f"recurring terms not looked up: {line}")
             suggest_terms(article, {})
         return
     result.model_requests += requests
@@ -220,7 +239,7 @@ def recall_and_submit(article: Article, ctx: RunContext, runner: Runner, result:
     waiting = []
     for block in article.all_blocks:
         for i, seg in enumerate(block.segments):
-            if seg.translate and not ctx.translator.settle_without_model(seg):
+            if seg.translate and not seg.internal_error and not ctx.translator.settle_without_model(seg):
                 waiting.append((block, i, runner.translate(seg)))
                 result.segment_tasks += 1
     return waiting
@@ -241,11 +260,12 @@ def collect_translations(article: Article, waiting: list, result: RunResult) -> 
     return True
 
 
-def summarize_stage(article: Article, runner: Runner, result: RunResult) -> None:
+def summarize_stage(article: Article, runner: Runner, result: RunResult, ctx: RunContext) -> None:
     try:
         outcome = runner.summarize(article)
     except Exception as exc:  # a failed summary is flagged, the translation still written
-        article.summary_flags = [f"summary failed: {type(exc).__name__}: {exc}"]
+        line = f"{type(exc).__name__}: {exc}" if isinstance(exc, BackendError) else ctx.errors.record("summarizing", exc)
+        article.summary_flags = [f"no summary: {line}"]
         return
     article.summary, article.summary_flags, article.summary_check = outcome.text, outcome.flags, outcome.details
     result.flagged += [(article.label, f) for f in outcome.flags]
@@ -276,19 +296,45 @@ def write_stage(article: Article, qa: dict, target: Path, ctx: RunContext) -> tu
     """Render, hold to the source, write; (the QA figures with the file's own, why an existing
     file was kept instead or None)."""
     backend = ctx.backend
-    kept = write_article(article, qa, target, backend.model_id, backend.model_sha256, ctx.settings.force,
-                         ctx.settings.layout)
-    return qa, kept
+
+    def write() -> str | None:
+        return write_article(article, qa, target, backend.model_id, backend.model_sha256, ctx.settings.force,
+                             ctx.settings.layout, ctx.errors)
+
+    try:
+        return qa, write()
+    except OSError:
+        raise
+    except Exception as exc:   # a bug met on one block's text: that block's original is written instead
+        blamed = [block for block in article.all_blocks if _render_fails(block)]
+        if not blamed:
+            raise
+        for block in blamed:
+            for seg in block.segments:
+                if seg.translate:
+                    keep_original(seg, "writing the file", exc, ctx.errors)
+        qa["untranslated_segments"] = sum(1 for s in article.segments if s.translate and untranslated(s))
+        qa["internal_errors"] = sum(1 for s in article.segments if s.internal_error)
+        return qa, write()
 
 
-def write_and_record(article: Article, qa: dict, target: Path, runner: Runner, result: RunResult) -> dict:
+def _render_fails(block: Block) -> bool:
+    try:
+        render_block(block)
+    except Exception:
+        return True
+    return False
+
+
+def write_and_record(article: Article, qa: dict, target: Path, runner: Runner, result: RunResult,
+                     ctx: RunContext) -> dict:
     try:
         qa, kept = runner.write(article, qa, target)
     except OSError as exc:  # disk full, read-only folder: name the file and the cause
         result.failures.append((article.label, f"cannot write {exc.filename or target}: {exc.strerror or exc}"))
         return qa
     except Exception as exc:  # one article's failure must not stop the batch
-        result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
+        result.failures.append((article.label, f"internal error while writing it: {ctx.errors.record('writing', exc)}"))
         return qa
     result.article_qa.append(qa)
     result.articles.append(article)

@@ -77,7 +77,7 @@ def translate(
     for article in result.articles:
         for notice in article.notices:
             err.print(f"zh2en: notice: {article.label}: {notice}", markup=False)
-    _print_outcome(result, output, totals=bool(result.article_qa))
+    _print_outcome(result, output, totals=bool(result.article_qa), error_log=settings.error_log_path)
     if result.failures:
         raise typer.Exit(1)
 
@@ -135,7 +135,7 @@ def _task_runner(settings: Settings, dask_address: str | None):
     return ThreadPoolTaskRunner(max_workers=settings.slots)
 
 
-def _print_outcome(result: RunResult, output: Path, totals: bool) -> None:
+def _print_outcome(result: RunResult, output: Path, totals: bool, error_log: Path) -> None:
     for path in result.written:
         out.print(str(path), markup=False)
     for path, why in result.kept:
@@ -143,13 +143,17 @@ def _print_outcome(result: RunResult, output: Path, totals: bool) -> None:
     for label, flag in result.flagged:
         err.print(f"zh2en: flagged: {label}: {flag}", markup=False)
     print_failures(result.failures)
+    if result.internal_errors or any("internal error" in reason for _, reason in result.failures):
+        err.print(f"zh2en: internal error: {result.internal_errors} passage(s) kept in the original, marked in their "
+                  f"files; please report it with the tracebacks in {error_log}", markup=False)
     if totals:
         run = aggregate(result.article_qa)
         err.print(f"zh2en: wrote {len(result.written)} file(s) to {output}/ in {result.seconds:.1f} s: "
                   f"formulas intact {run['formula_integrity']}% of {run['formula_spans']} (counted in the sources), "
                   f"{run['conservation_problems']} difference(s) between outputs and their sources, "
                   f"glossary {run['glossary_adherence']}% of {run['glossary_terms']}, "
-                  f"{run['residue_segments']} segment(s) with Chinese left, "
+                  f"{run['untranslated_segments']} segment(s) untranslated, "
+                  f"{run['residue_segments']} with Chinese left, "
                   f"{run['flagged_segments']} flagged, {len(result.failures)} failure(s); "
                   f"{result.memory_hits} segment(s) reused from memory, {result.model_requests} model request(s)",
                   markup=False)

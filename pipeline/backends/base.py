@@ -25,12 +25,17 @@ class Reply:
     confidence: Confidence | None = None   # None: the backend cannot say (MarianMT here)
 
 
-class TransientBackendError(RuntimeError):
+class BackendError(RuntimeError):
+    """The model backend cannot answer (no model, a server that stopped answering): the run's
+    problem, reported as such - never taken for a bug met on one passage."""
+
+
+class TransientBackendError(BackendError):
     """A request that failed for a reason that may pass (e.g. the model server returned no
     completion); worth a retry, unlike a missing model or bad input."""
 
 
-class NotAChatModel(RuntimeError):
+class NotAChatModel(BackendError):
     """`complete` on a backend that only translates (MarianMT): summaries need the llama backend."""
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
+from pipeline.backends.base import BackendError
 from pipeline.store.atomic import atomic_output_path
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(BackendError):
     """The model cannot be used; the message says what to install or fix."""
 
 

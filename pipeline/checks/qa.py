@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from pipeline.checks.meaning import MEANING_CHECKS, READER_WORDS, MeaningConfig, check_confidence
 from pipeline.checks.result import CheckResult
@@ -136,16 +137,24 @@ def flag_text(seg: Segment, result: CheckResult) -> str:
 
 
 def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(),
-                   meaning: MeaningConfig = MeaningConfig()) -> dict:
+                   meaning: MeaningConfig = MeaningConfig(),
+                   on_error: Callable[[Segment, Exception], None] | None = None) -> dict:
     """Run every check on every translated segment, flag the failures on the segment (so the
     bilingual file marks them) and return the article's QA figures: integer counts, which a
-    run sums; percentages are made only where they are shown (`percentages`)."""
+    run sums; percentages are made only where they are shown (`percentages`). With `on_error`,
+    a segment whose checks raise (a bug met on an odd reply) is handed to it and counted
+    unchecked, instead of stopping the article."""
     spans_total = spans_ok = terms_total = terms_ok = residue = 0
     failed_checks: Counter[str] = Counter()
     for seg in article.segments:
         if not seg.translate:
             continue
-        seg.qa = assess_segment(seg, glossary, config, meaning)
+        try:
+            seg.qa = assess_segment(seg, glossary, config, meaning) if not seg.internal_error else []
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(seg, exc)
         for result in seg.qa:
             if not result.ok:
                 failed_checks[result.name] += 1
@@ -159,7 +168,9 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         if glossary is not None:
             terms_total += len(seg.terms)
             terms_ok += len(seg.terms) - len(glossary.missing(list(seg.terms), english))
-        residue += not seg.qa[2].ok
+        residue += bool(seg.qa) and not seg.qa[2].ok
+        if untranslated(seg) and not seg.internal_error and STILL_CHINESE not in seg.flags:
+            seg.flags.append(STILL_CHINESE)
     table = term_table(article, glossary)
     consistent, recurring = consistency(table)
     for seg in article.segments:  # formulas kept verbatim outside the model count as intact
@@ -181,9 +192,24 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         "terms_recurring": recurring,
         "term_table": table,
         "residue_segments": residue,
+        # kept in Chinese: by an internal error, or the model's answers (at least half its Chinese left)
+        "untranslated_segments": sum(1 for s in translated if untranslated(s)),
+        "internal_errors": sum(1 for s in article.segments if s.internal_error),
         "failed_checks": dict(failed_checks),
         **summary_fields(article),
     }
+
+
+STILL_CHINESE = "not translated: the model's answers left this passage in Chinese; the original is shown"
+
+
+def untranslated(seg: Segment) -> bool:
+    """A segment a reader of the English gets in Chinese: an internal error kept its original,
+    or at least half of its Chinese characters are still in its English."""
+    if seg.internal_error:
+        return True
+    zh = chinese_chars(strip_spans(seg.source, seg.spans))
+    return zh > 0 and 2 * chinese_chars(strip_restored(seg.translation or "", seg.spans)) >= zh
 
 
 def summary_fields(article: Article) -> dict:
@@ -204,7 +230,9 @@ def qa_line(qa: dict) -> str:
     return (f"{qa['clean_segments']}/{qa['segments']} segments clean; "
             f"formulas {qa['formulas_kept']} of {qa['formula_spans']} from the source; "
             f"glossary {pct(qa['glossary_ok'], qa['glossary_terms'])}%; residue {qa['residue_segments']}; "
-            f"flagged {qa['flagged']}" + (f"; DIFFERS FROM SOURCE: {lost}" if lost else ""))
+            f"flagged {qa['flagged']}" + (f"; UNTRANSLATED: {qa['untranslated_segments']}"
+                                           if qa.get("untranslated_segments") else "")
+            + (f"; DIFFERS FROM SOURCE: {lost}" if lost else ""))
 
 
 def segment_details(article: Article) -> list[dict]:

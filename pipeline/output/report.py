@@ -26,6 +26,8 @@ def totals(article_qa: list[dict]) -> dict:
         "terms_consistent": sum(s.get("terms_consistent", 0) for s in article_qa),
         "terms_recurring": sum(s.get("terms_recurring", 0) for s in article_qa),
         "residue_segments": sum(s["residue_segments"] for s in article_qa),
+        "untranslated_segments": sum(s.get("untranslated_segments", 0) for s in article_qa),
+        "internal_errors": sum(s.get("internal_errors", 0) for s in article_qa),
         "conservation_problems": sum(len(s.get("conservation", [])) for s in article_qa),
     }
 
@@ -50,21 +52,26 @@ def write_run_report(out_dir: Path, article_qa: list[dict], failures: list[tuple
         f"Model `{model_id}`; {totals['articles']} article(s), {totals['segments']} segment(s) in {seconds:.1f} s.", "",
         "Formulas are counted in the source files themselves; \"differs from source\" counts what an output "
         "lost from (or added to) its source - each is named at the top of that file.", "",
-        "| formulas intact | glossary adherence | term consistency | glossary retries | segments with Chinese left | "
-        "flagged segments | differs from source | failures |",
-        "|---|---|---|---|---|---|---|---|",
+        "\"Untranslated\" counts passages a reader of the English gets in Chinese (the model's answers kept at "
+        "least half of it in Chinese, or an internal error kept the original); \"Chinese left\" counts "
+        "passages with any Chinese character left.", "",
+        "| formulas intact | glossary adherence | term consistency | glossary retries | untranslated segments | "
+        "segments with Chinese left | internal errors | flagged segments | differs from source | failures |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         f"| {totals['formula_integrity']}% of {totals['formula_spans']} | {totals['glossary_adherence']}% of "
         f"{totals['glossary_terms']} | {totals['term_consistency']}% of {totals['terms_recurring']} | "
-        f"{totals['glossary_retries']} | {totals['residue_segments']} | {totals['flagged_segments']} | "
+        f"{totals['glossary_retries']} | {totals['untranslated_segments']} | {totals['residue_segments']} | "
+        f"{totals['internal_errors']} | {totals['flagged_segments']} | "
         f"{totals['conservation_problems']} | {len(failures)} |",
-        "", "| article | file | segments | flagged | formulas | glossary | differs from source | failed checks |",
-        "|---|---|---|---|---|---|---|---|",
+        "", "| article | file | segments | flagged | untranslated | formulas | glossary | differs from source | "
+        "failed checks |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
         checks = ", ".join(f"{k} ×{v}" for k, v in s["failed_checks"].items()) or "-"
         lost = len(s.get("conservation", []))
         lines.append(f"| {_cell(s['article'])} | {_cell(s.get('file', ''))} | {s['segments']} | {s['flagged']} | "
-                     f"{s.get('formulas_kept', 0)} of {s['formula_spans']} | {s['glossary_adherence']}% | "
+                     f"{s.get('untranslated_segments', 0)} | {s.get('formulas_kept', 0)} of {s['formula_spans']} | {s['glossary_adherence']}% | "
                      f"{'**' + str(lost) + '**' if lost else 0} | {_cell(checks)} |")
     for i, r in failures:
         lines.append(f"\n- failed: {_cell(i)}: {_cell(r)}")

@@ -9,14 +9,15 @@ from pathlib import Path
 
 from pipeline.store.atomic import write_text_atomic
 from pipeline.document import Article
-from pipeline.output.conservation import check_conservation
+from pipeline.output.conservation import ConservationReport, check_conservation
+from pipeline.store.error_log import ErrorLog
 from pipeline.checks.qa import CHECKS_VERSION, percentages, qa_line, segment_details
 from pipeline.output.render import body_sha256, english_only, render_article, split_front_matter
 from pipeline.output.slugs import SlugAllocator, article_slug
 
 
 def write_article(article: Article, qa: dict, target: Path, model_id: str, model_sha256: str,
-                  force: bool = False, layout: str = "both") -> str | None:
+                  force: bool = False, layout: str = "both", errors: ErrorLog | None = None) -> str | None:
     """Write the bilingual file (`target`) and/or the English-only one (`english_path`), and
     the QA JSON, atomically (`qa`, the article's QA figures, gains the file's own). Returns why
     an existing, better or hand-edited output was kept instead (`force` replaces it anyway).
@@ -28,7 +29,7 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
     if article.formula_words or article.formula_words_kept:   # the English layout's only change to formulas
         qa["formula_words"] = [{"zh": zh, "en": en} for zh, en in article.formula_words.items()]
         qa["formula_words_kept"] = list(article.formula_words_kept)
-    document = render_conserved(article, qa, model_id, model_sha256)
+    document = render_conserved(article, qa, model_id, model_sha256, errors)
     files = {}
     if layout in ("bilingual", "both"):
         files[target] = document
@@ -51,7 +52,8 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
     return None
 
 
-def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: str) -> str:
+def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: str,
+                     errors: ErrorLog | None = None) -> str:
     """The bilingual file, held to the raw source (pipeline/output/conservation.py): formulas are
     counted from the source, and whatever it lost or gained is named at the top of the file,
     in its QA JSON and in the run report - the article is written, never as clean. (Failing
@@ -59,7 +61,11 @@ def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: st
     created = datetime.now(timezone.utc)
     article.conservation = []
     draft = render_article(article, model_id, model_sha256, created)
-    outcome = check_conservation(article, draft)
+    try:
+        outcome = check_conservation(article, draft)
+    except Exception as exc:   # a bug in the check must not cost the article, nor pass it as clean
+        line = errors.record("checking the file against its source", exc) if errors else f"{type(exc).__name__}: {exc}"
+        outcome = ConservationReport(0, 0, [f"the check against the source could not run (internal error: {line})"])
     article.conservation = outcome.problems
     qa.update(formula_spans=outcome.formulas_source, formulas_kept=outcome.formulas_kept,
               conservation=outcome.problems, dropped_by_ingest=dropped_parts(article))

@@ -1,1 +1,1 @@
-"""What persists between runs: the translation memory (memory.py) and its TMX exchange (tmx.py), the inbox manifest (manifest.py), the output lock (locking.py), atomic writes (atomic.py)."""
+"""What persists between runs: the translation memory (memory.py) and its TMX exchange (tmx.py), the inbox manifest (manifest.py), the output lock (locking.py), atomic writes (atomic.py), the log of internal errors (error_log.py)."""

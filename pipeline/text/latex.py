@@ -18,7 +18,6 @@ from pylatexenc.latexwalker import (
     LatexMacroNode,
     LatexMathNode,
     LatexWalker,
-    LatexWalkerError,
     get_default_latex_context_db,
 )
 
@@ -88,8 +87,9 @@ def find_latex_spans(text: str) -> list[Span]:
             continue
         try:
             node = _read_node(text, start)
-        except (LatexWalkerError, RecursionError):  # nesting too deep for pylatexenc: not a formula we can vouch for
-            node = None
+        except Exception:   # LatexWalkerError, RecursionError (nesting too deep), or pylatexenc's own
+            # bugs on odd input (`\\verb` at the end of a text: IndexError in 2.11, found by fuzzing)
+            node = None   # not a formula we can vouch for
         span = _span_from_node(text, start, token, node)
         if span is None:
             if token in ("$$", "\\[", "\\begin{"):

@@ -5,6 +5,7 @@ long inputs)."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from pipeline.text.markup import HTML_TAG, UNSAFE_LINK
 from pipeline.text.latex import find_latex_spans
@@ -18,9 +19,17 @@ DEFAULT_MAX_CHARS = 160
 _SOFT_BREAKS = [re.compile(r"[，,、：:]+"), re.compile(r"\s+")]
 
 
-def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS, context_chars: int = 0) -> Article:
+def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS, context_chars: int = 0,
+                    on_error: Callable[[Block, Exception], list[Segment]] | None = None) -> Article:
+    """Each block cut into segments. With `on_error`, a block that cannot be cut (a bug met on
+    odd input) gets the segments `on_error` gives it instead of stopping the article."""
     for block in article.all_blocks:
-        block.segments = segment_block(block, max_chars)
+        try:
+            block.segments = segment_block(block, max_chars)
+        except Exception as exc:
+            if on_error is None:
+                raise
+            block.segments = on_error(block, exc)
         for seg in block.segments:
             seg.flags += unsafe_markup_flags(seg)
     if context_chars:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline.backends.base import Backend
+from pipeline.backends.base import Backend, BackendError
 from pipeline.checks.meaning import MeaningConfig
 from pipeline.document import Confidence
+from pipeline.store.error_log import ErrorLog, keep_original
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 from pipeline.document import Segment
 from pipeline.backends.prompts import PROMPT_VERSION
@@ -35,8 +36,9 @@ ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
 class Translator:
     def __init__(self, backend: Backend, glossary=None, qa: QAConfig = QAConfig(),
                  memory: TranslationMemory | None = None, meaning: MeaningConfig = MeaningConfig(),
-                 context_chars: int = 0, term_lookup: bool = False):
+                 context_chars: int = 0, term_lookup: bool = False, errors: ErrorLog | None = None):
         self.backend, self.glossary, self.qa, self.memory = backend, glossary, qa, memory
+        self.errors = errors   # where an internal error met on one segment is logged
         # An answer made with context is the answer for that context only.
         with_context = f"/context{context_chars}" if context_chars else ""
         with_context += "/term-lookup" if term_lookup else ""
@@ -66,12 +68,12 @@ class Translator:
             # model has slots, longest first: a retry waits for no other segment, and no slot
             # idles while the last long segments finish.
             with ThreadPoolExecutor(workers, thread_name_prefix="segment") as pool:
-                list(pool.map(lambda seg: self._translate_with_model([seg]),
+                list(pool.map(lambda seg: self._translate_isolated([seg]),
                               sorted(todo, key=lambda seg: -len(seg.source))))
         else:
-            self._translate_with_model(todo)
+            self._translate_isolated(todo)
         if self.memory is not None:
-            for seg in todo:
+            for seg in (s for s in todo if not s.internal_error):   # a bug's outcome is not remembered
                 confidence = (seg.confidence.mean, seg.confidence.minimum) if seg.confidence else None
                 self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
                                                            tuple(seg.notes), seg.attempts, confidence))
@@ -100,6 +102,25 @@ class Translator:
         seg.notes.append("no Chinese: kept as is")
         return True
 
+    def _translate_isolated(self, segments: list[Segment]) -> None:
+        """The strategies over `segments`; an internal error (a bug met on some reply) costs
+        only the segment it was met on: the batch is run again one segment at a time, and
+        the segment that fails alone keeps its original, flagged. A backend error is the
+        run's, not a segment's: it propagates."""
+        before = [_state(seg) for seg in segments]
+        try:
+            self._translate_with_model(segments)
+        except BackendError:
+            raise
+        except Exception as exc:
+            for seg, state in zip(segments, before):
+                _restore(seg, state)
+            if len(segments) == 1:
+                keep_original(segments[0], "translating", exc, self.errors)
+                return
+            for seg in segments:
+                self._translate_isolated([seg])
+
     def _translate_with_model(self, segments: list[Segment]) -> None:
         if not segments:
             return
@@ -116,3 +137,18 @@ class Translator:
             RepairBySentence(self.meaning).run(segments, self.call)
         if self.glossary:
             RetryBySampling(self.meaning).run(segments, self.call)
+
+
+_MUTABLE = ("translation", "flags", "notes", "attempts", "glossary_retries", "confidence")
+
+
+def _state(seg: Segment) -> dict:
+    """What the strategies change on a segment (lists copied), to undo a failed batch; its
+    request count is not undone: those requests were made."""
+    return {name: list(value) if isinstance(value, list) else value
+            for name, value in ((n, getattr(seg, n)) for n in _MUTABLE)}
+
+
+def _restore(seg: Segment, state: dict) -> None:
+    for name, value in state.items():
+        setattr(seg, name, list(value) if isinstance(value, list) else value)
