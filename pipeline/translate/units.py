@@ -77,7 +77,7 @@ class ModelCall:
                     u.owner.requests += 1
         for u, reply in zip(units, replies):
             u.confidence = reply.confidence
-            self._check(u, normalise_punctuation(drop_invented_code(reply.text)), style)
+            self._check(u, normalise_punctuation(neutralise_invented_latex(drop_invented_code(reply.text))), style)
 
     def _check(self, u: Unit, reply: str, style: PlaceholderStyle) -> None:
         problems = placeholder_problems(reply, len(u.spans), style)
@@ -104,7 +104,19 @@ def drop_invented_code(reply: str) -> str:
     """The text of code fences and code spans the model added, without the markup (a title it
     put in backticks gets quotes, as the source's 《》 would)."""
     reply = _INVENTED_FENCE.sub(lambda m: m.group(1).strip(), reply)
-    return _INVENTED_CODE.sub(lambda m: f'"{m.group(1).strip()}"', reply)
+    return _INVENTED_CODE.sub(lambda m: f'"{m.group(1).strip()}"', reply).replace("`", "'")
+
+
+# LaTeX in a reply is the model's own too: the source's formulas, and every `$` of the source
+# (an escaped or stray one), reached it as placeholders. Left in, an invented `\alpha` or `$5`
+# would be typeset, or pair with a `$` of the next sentence into a formula the source lacks.
+_INVENTED_COMMAND = re.compile(r"\\+(?=[A-Za-z()\[\]{}$])")
+
+
+def neutralise_invented_latex(reply: str) -> str:
+    """The reply with no way to open math: a backslash before a command or a math delimiter
+    dropped (`\\alpha` -> `alpha`, `\\(` -> `(`), then each `$` escaped (`\\$`, shown as a dollar sign)."""
+    return _INVENTED_COMMAND.sub("", reply).replace("$", "\\$")
 
 
 def normalise_punctuation(text: str) -> str:
