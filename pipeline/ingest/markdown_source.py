@@ -33,7 +33,7 @@ def parse_markdown_article(text: str, source: Path) -> Article:
     meta: dict = {}
     blocks: list[Block] = []
     dropped: list[tuple[int, int, str]] = []
-    containers: list[str] = []  # open list items / quotes, innermost last
+    containers: list[list] = []  # open list items [kind, marker, fresh] / quotes [kind], innermost last
     list_markers: list[str] = []
     for k, tok in enumerate(tokens):
         if tok.type == "front_matter":
@@ -44,8 +44,11 @@ def parse_markdown_article(text: str, source: Path) -> Article:
             list_markers.append(tok.markup or "-")
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
             list_markers.pop()
-        elif tok.type in ("list_item_open", "blockquote_open"):
-            containers.append(tok.type)
+        elif tok.type == "list_item_open":
+            marker = list_markers[-1] if list_markers else "-"
+            containers.append(["list_item_open", "1. " if marker in (".", ")") else f"{marker} ", True])
+        elif tok.type == "blockquote_open":
+            containers.append(["blockquote_open"])
         elif tok.type in ("list_item_close", "blockquote_close"):
             containers.pop()
         elif tok.type == "heading_open":
@@ -53,18 +56,17 @@ def parse_markdown_article(text: str, source: Path) -> Article:
             blocks.append(Block(HEADING, inline.content, level=int(tok.tag[1:])))
         elif tok.type == "paragraph_open":
             inline = tokens[k + 1]
-            kind = LIST_ITEM if "list_item_open" in containers else PARAGRAPH
-            blocks.append(Block(kind, inline.content, prefix=_prefix(containers, list_markers, tok)))
+            kind = LIST_ITEM if any(c[0] == "list_item_open" for c in containers) else PARAGRAPH
+            blocks.append(Block(kind, inline.content, prefix=_prefix(containers)))
         elif tok.type == "table_open" and tok.map:
             cells, align = _table_cells(tokens, k)
-            blocks.append(Block(TABLE, "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip(),
-                                prefix=_prefix(containers, list_markers, tok), cells=cells, align=align))
+            blocks.append(Block(TABLE, _verbatim_source(tok, lines, containers),
+                                prefix=_prefix(containers), cells=cells, align=align))
         elif tok.type in _MATH_TOKENS:
-            blocks.append(Block(DISPLAY_MATH, _display_math_source(tok), prefix=_prefix(containers, list_markers, tok)))
+            blocks.append(Block(DISPLAY_MATH, _display_math_source(tok), prefix=_prefix(containers)))
         elif tok.type in _VERBATIM_TOKENS and tok.map:
             kind = HTML if tok.type == "html_block" else CODE
-            raw = "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()
-            blocks.append(Block(kind, raw, prefix=_prefix(containers, list_markers, tok)))
+            blocks.append(Block(kind, _verbatim_source(tok, lines, containers), prefix=_prefix(containers)))
     title = meta.get("title")
     if blocks and blocks[0].kind == HEADING and blocks[0].level == 1 and title in (None, blocks[0].source):
         title = blocks.pop(0).source  # the title heading (repeated from the front matter or not)
@@ -103,19 +105,44 @@ def _display_math_source(tok) -> str:
     return f"{tok.markup}{tok.content}{tok.markup}{label}"
 
 
-def _prefix(containers: list[str], list_markers: list[str], tok) -> str:
-    """The markdown marker that puts a block back in its list item or quote."""
+def _prefix(containers: list[list]) -> str:
+    """What puts a block back in its list items and quotes, on its first line: `> ` per quote;
+    per list item its marker if this is the item's first block, else the marker's width in
+    spaces (the block continues the item). Taking it marks the items as begun."""
     prefix = ""
-    depth = 0
     for c in containers:
-        if c == "blockquote_open":
+        if c[0] == "blockquote_open":
             prefix += "> "
         else:
-            marker = list_markers[depth] if depth < len(list_markers) else "-"
-            prefix = "  " * depth + prefix if depth else prefix
-            prefix += ("1. " if marker in (".", ")") else f"{marker} ")
-            depth += 1
+            prefix += c[1] if c[2] else " " * len(c[1])
+            c[2] = False
     return prefix
+
+
+def _verbatim_source(tok, lines: list[str], containers: list[list]) -> str:
+    """A code, HTML or table block as written. Inside a list item or quote, without the
+    container's `>` and indentation (render puts the block's own prefix back): from the token's
+    content where it has one, so the container's markers are not written twice."""
+    raw = "\n".join(lines[tok.map[0]:tok.map[1]]).rstrip()
+    if not containers or tok.type == "table_open":
+        return raw if not containers else _strip_container(raw, tok.map, lines)
+    if tok.type == "fence":
+        closed = tok.map[1] - tok.map[0] > 1 and lines[tok.map[1] - 1].strip(" \t>").startswith(tok.markup)
+        return f"{tok.markup}{tok.info}\n{tok.content}{tok.markup if closed else ''}".rstrip("\n")
+    if tok.type == "code_block":
+        return "\n".join(f"    {line}" if line else line for line in tok.content.rstrip("\n").split("\n"))
+    if tok.type == "hr":
+        return tok.markup
+    return tok.content.rstrip("\n")
+
+
+def _strip_container(raw: str, span, lines) -> str:
+    """A table's lines without the quote markers or list indentation before them (the table's
+    rows start where its first line's `|` or text starts)."""
+    first = lines[span[0]]
+    cut = len(first) - len(first.lstrip(" \t>"))
+    return "\n".join(line[cut:] if line[:cut].strip(" \t>") == "" else line.lstrip(" \t>")
+                     for line in raw.split("\n"))
 
 
 def _str_or_none(value) -> str | None:

@@ -223,11 +223,22 @@ def _warning_text(text: str) -> str:
 
 
 def _indent(text: str, prefix: str) -> str:
+    """`text` put back in its list item or quote: `prefix` before its first line, the prefix's
+    continuation (quote markers kept, list markers as spaces) before the others; a blank line
+    inside a quote stays in the quote."""
     if not prefix:
         return text
-    pad = " " * len(prefix) if not prefix.lstrip().startswith(">") else prefix
+    pad = continuation(prefix)
     lines = text.split("\n")
-    return "\n".join([prefix + lines[0]] + [(pad + ln) if ln else ln for ln in lines[1:]])
+    return "\n".join([prefix + lines[0]] + [(pad + ln) if ln.strip() else pad.rstrip() for ln in lines[1:]])
+
+
+_LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?= )")
+
+
+def continuation(prefix: str) -> str:
+    """The prefix of a block's later lines: its quote markers, its list markers as spaces."""
+    return _LIST_MARKER.sub(lambda m: " " * len(m.group()), prefix)
 
 
 def _heading_text(english: str | None, chinese: str | None) -> str:
