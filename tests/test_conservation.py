@@ -84,10 +84,21 @@ def test_kexue_style_post_keeps_the_equation_between_paragraph_lines(tmp_path):
 
 
 def test_a_parser_that_loses_a_formula_is_caught_and_named(tmp_path, monkeypatch):
-    """The old defect, put back: display math read one line short came out empty."""
+    """The old defect, put back: the parser loses the display equation between two lines."""
+    import re
+
     import pipeline.ingest.markdown_source as markdown_source
 
-    monkeypatch.setattr(markdown_source, "_display_math_source", lambda tok: "")
+    class LossyParser:
+        def parse(self, text):
+            tokens = real.parse(text)
+            for tok in tokens:
+                if tok.type == "inline":
+                    tok.content = re.sub(r"\\begin\{equation\}.*?\\end\{equation\}", "", tok.content, flags=re.S)
+            return tokens
+
+    real = markdown_source._PARSER
+    monkeypatch.setattr(markdown_source, "_PARSER", LossyParser())
     path = tmp_path / "post.md"
     path.write_text(KEXUE_POST, encoding="utf-8")
     [(article, summary, document)] = translate_file(path)

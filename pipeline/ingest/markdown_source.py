@@ -10,63 +10,42 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
-from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from pipeline.document import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
+from pipeline.ingest.dialects import TITLE, VERBATIM, regions
+from pipeline.text.latex import find_latex_spans
 
 _PARSER = (
     MarkdownIt("commonmark")
     .use(front_matter_plugin)
     .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
-    .use(amsmath_plugin)
+    .use(footnote_plugin)
     .enable("table")
 )
 _VERBATIM_TOKENS = {"fence", "code_block", "html_block", "hr"}
-_MATH_TOKENS = {"math_block", "math_block_label", "amsmath"}
+_MATH_TOKENS = {"math_block", "math_block_label"}
 
 
 def parse_markdown_article(text: str, source: Path) -> Article:
     lines = text.split("\n")
-    tokens = _PARSER.parse(text)
     meta: dict = {}
-    blocks: list[Block] = []
+    placed: list[tuple[int, Block]] = []   # (first line, block): blocks in the document's order
     dropped: list[tuple[int, int, str]] = []
-    containers: list[list] = []  # open list items [kind, marker, fresh] / quotes [kind], innermost last
-    list_markers: list[str] = []
-    for k, tok in enumerate(tokens):
-        if tok.type == "front_matter":
-            loaded = yaml.safe_load(tok.content) or {}
-            meta = loaded if isinstance(loaded, dict) else {}
-            dropped.append((0, len("\n".join(lines[:tok.map[1]])), "front matter (title, date, author kept)"))
-        elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            list_markers.append(tok.markup or "-")
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
-            list_markers.pop()
-        elif tok.type == "list_item_open":
-            marker = list_markers[-1] if list_markers else "-"
-            containers.append(["list_item_open", "1. " if marker in (".", ")") else f"{marker} ", True])
-        elif tok.type == "blockquote_open":
-            containers.append(["blockquote_open"])
-        elif tok.type in ("list_item_close", "blockquote_close"):
-            containers.pop()
-        elif tok.type == "heading_open":
-            inline = tokens[k + 1]
-            blocks.append(Block(HEADING, inline.content, level=int(tok.tag[1:])))
-        elif tok.type == "paragraph_open":
-            inline = tokens[k + 1]
-            kind = LIST_ITEM if any(c[0] == "list_item_open" for c in containers) else PARAGRAPH
-            blocks.append(Block(kind, inline.content, prefix=_prefix(containers)))
-        elif tok.type == "table_open" and tok.map:
-            cells, align = _table_cells(tokens, k)
-            blocks.append(Block(TABLE, _verbatim_source(tok, lines, containers),
-                                prefix=_prefix(containers), cells=cells, align=align))
-        elif tok.type in _MATH_TOKENS:
-            blocks.append(Block(DISPLAY_MATH, _display_math_source(tok), prefix=_prefix(containers)))
-        elif tok.type in _VERBATIM_TOKENS and tok.map:
-            kind = HTML if tok.type == "html_block" else CODE
-            blocks.append(Block(kind, _verbatim_source(tok, lines, containers), prefix=_prefix(containers)))
+    for region in regions(lines):
+        if region.kind == VERBATIM:   # a directive's marker, fence or option lines: kept as written
+            placed.append((region.start, Block(CODE, "\n".join(lines[region.start:region.end]))))
+        elif region.kind == TITLE:    # an admonition's quoted title: translated after its marker
+            line = lines[region.start][region.indent:]
+            placed.append((region.start, Block(PARAGRAPH, line[len(region.marker):].strip(),
+                                               prefix=" " * region.indent + region.marker)))
+        else:
+            body = [line[region.indent:] for line in lines[region.start:region.end]]
+            placed += _parse_region(body, region.start, " " * region.indent, meta if region.start == 0 else None,
+                                    dropped)
+    blocks = [block for _, block in sorted(placed, key=lambda pair: pair[0])]
     title = meta.get("title")
     if blocks and blocks[0].kind == HEADING and blocks[0].level == 1 and title in (None, blocks[0].source):
         title = blocks.pop(0).source  # the title heading (repeated from the front matter or not)
@@ -76,6 +55,88 @@ def parse_markdown_article(text: str, source: Path) -> Article:
     if article.title:
         article.title_block = Block(HEADING, article.title, level=1)
     return article
+
+
+def _parse_region(lines: list[str], first_line: int, indent: str, meta: dict | None,
+                  dropped: list) -> list[tuple[int, Block]]:
+    """The blocks of one markdown region (its lines without the admonition's indentation
+    `indent`), each with the document line it starts on. Lines markdown-it shows as nothing
+    (link reference definitions) are kept as written."""
+    tokens = _PARSER.parse("\n".join(lines))
+    placed: list[tuple[int, Block]] = []
+    covered: set[int] = set()
+    containers: list[list] = []  # open list items [kind, marker, fresh] / quotes [kind], innermost last
+    list_markers: list[str] = []
+    footnote = ""
+    for k, tok in enumerate(tokens):
+        if tok.map:
+            covered.update(range(*tok.map))
+        at = first_line + (tok.map[0] if tok.map else len(lines))
+
+        def add(block: Block) -> None:
+            block.prefix = indent + block.prefix
+            placed.append((at, block))
+
+        if tok.type == "front_matter":
+            covered.update(range(*tok.map))
+            if meta is not None:
+                loaded = yaml.safe_load(tok.content) or {}
+                meta.update(loaded if isinstance(loaded, dict) else {})
+                dropped.append((0, len("\n".join(lines[:tok.map[1]])), "front matter (title, date, author kept)"))
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            list_markers.append(tok.markup or "-")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            list_markers.pop()
+        elif tok.type == "list_item_open":
+            marker = list_markers[-1] if list_markers else "-"
+            containers.append(["list_item_open", "1. " if marker in (".", ")") else f"{marker} ", True])
+        elif tok.type == "footnote_open":   # its paragraphs follow `[^label]: `
+            footnote = f"[^{tok.meta['label']}]: "
+            containers.append(["footnote", footnote, True])
+        elif tok.type == "blockquote_open":
+            containers.append(["blockquote_open"])
+        elif tok.type in ("list_item_close", "blockquote_close", "footnote_close"):
+            containers.pop()
+        elif tok.type == "heading_open":
+            add(Block(HEADING, tokens[k + 1].content, level=int(tok.tag[1:])))
+        elif tok.type == "paragraph_open":
+            text = tokens[k + 1].content
+            kind = DISPLAY_MATH if _one_display_formula(text) else \
+                LIST_ITEM if any(c[0] == "list_item_open" for c in containers) else PARAGRAPH
+            add(Block(kind, text, prefix=_prefix(containers)))
+        elif tok.type == "table_open" and tok.map:
+            cells, align = _table_cells(tokens, k)
+            add(Block(TABLE, _verbatim_source(tok, lines, containers), prefix=_prefix(containers),
+                      cells=cells, align=align))
+        elif tok.type in _MATH_TOKENS:
+            add(Block(DISPLAY_MATH, _display_math_source(tok), prefix=_prefix(containers)))
+        elif tok.type in _VERBATIM_TOKENS and tok.map:
+            kind = HTML if tok.type == "html_block" else CODE
+            add(Block(kind, _verbatim_source(tok, lines, containers), prefix=_prefix(containers)))
+    for start, end in _uncovered(lines, covered):
+        placed.append((first_line + start, Block(CODE, "\n".join(lines[start:end]), prefix=indent)))
+    return placed
+
+
+def _one_display_formula(text: str) -> bool:
+    """A paragraph that is one display formula (`\\begin{equation}…`, `$$…$$` with text glued
+    to neither side): shown once, not as the original and its translation. Read as GitHub
+    reads it - markdown has no environment blocks, so a bare `\\begin{align}` stays in its
+    paragraph, quote or list item."""
+    spans = find_latex_spans(text)
+    return len(spans) == 1 and spans[0].is_display and spans[0].text == text.strip()
+
+
+def _uncovered(lines: list[str], covered: set[int]) -> list[tuple[int, int]]:
+    """Runs of non-blank lines no block covers (link reference definitions, `[r]: url`)."""
+    runs, start = [], None
+    for i, line in enumerate(lines + [""]):
+        if line.strip() and i not in covered:
+            start = i if start is None else start
+        elif start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
 
 
 def _table_cells(tokens, start: int) -> tuple[list[list[str]], list[str]]:
@@ -95,12 +156,8 @@ def _table_cells(tokens, start: int) -> tuple[list[list[str]], list[str]]:
 
 
 def _display_math_source(tok) -> str:
-    """A display formula as written, from the token's content - not from its line map, which
-    for an environment between two lines of a paragraph ends one line short (it lost the
-    formula's last line, or all of a one-line one). The content holds the formula without the
-    container's `>` or indentation; render puts those back."""
-    if tok.type == "amsmath":
-        return tok.content.strip("\n")
+    """A `$$` block as written, from the token's content: without the container's `>` or
+    indentation (render puts those back)."""
     label = f" ({tok.info})" if tok.type == "math_block_label" else ""
     return f"{tok.markup}{tok.content}{tok.markup}{label}"
 

@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipeline.ingest.dialects import admonition_fence, closes_fence
 from pipeline.text.markup import HTML_TAG
 from pipeline.text.display_math import formula_key
 from pipeline.text.latex import DISPLAY_ENVS, FORMULA_SPAN_KINDS, find_latex_spans
@@ -170,11 +171,18 @@ def normalise_formula(text: str) -> str:
 
 
 def _split_fences(text: str) -> tuple[list[str], str]:
-    """(bodies of the fenced code blocks, the text outside them) by a line scan."""
-    blocks, prose, body, fence = [], [], None, None
+    """(bodies of the fenced code blocks, the text outside them) by a line scan. A MyST
+    admonition's fence (```` ```{note} ````) holds prose, not code (pipeline/ingest/dialects.py)."""
+    blocks, prose, body, fence, admonitions = [], [], None, None, []
     for line in text.split("\n"):
         m = _FENCE_OPEN.match(line)
-        if body is None and m:
+        if body is None and (myst_fence := admonition_fence(line.lstrip(" \t>"))):
+            admonitions.append(myst_fence)
+            prose.append(line)
+        elif body is None and admonitions and closes_fence(line.lstrip(" \t>"), admonitions[-1]):
+            admonitions.pop()
+            prose.append(line)
+        elif body is None and m:
             body, fence = [], m.group(1)
         elif body is not None and m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
                 and not line.strip(" \t>`~"):

@@ -151,7 +151,7 @@ def render_block(block: Block) -> list[str]:
         return lines + _flag_lines(block)
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
     en = join_segments(block.segments, display_gap="\n\n")
-    zh, en = unnumbered_copy(escape_html(zh, spans)), escape_html(en, spans)
+    zh, en = unnumbered_copy(escape_html(zh, spans)), stray_dollars_escaped(escape_html(en, spans), spans)
     if block.kind != HEADING:   # display formulas as every markdown renderer typesets them
         zh, en = dollar_delimited(zh), dollar_delimited(en)
     if block.kind == HEADING:
@@ -168,7 +168,7 @@ def _english_table(block: Block) -> str:
     for size in block.cell_sizes:
         cell = [next(segments) for _ in range(size)]
         spans = [s for seg in cell for s in seg.spans]
-        texts.append(escape_html(_one_line(join_segments(cell)), spans).replace("|", "\\|"))
+        texts.append(stray_dollars_escaped(escape_html(_one_line(join_segments(cell)), spans), spans).replace("|", "\\|"))
     texts = iter(texts)
     rows = ["| " + " | ".join(next(texts) for _ in row) + " |" for row in block.cells]
     rule = "|" + "|".join({"left": ":---", "right": "---:", "center": ":---:"}.get(a, "---") for a in block.align) + "|"
@@ -180,10 +180,21 @@ def escape_html(text: str, spans=()) -> str:
     another scheme a browser would run) loses its `(`: HTML or script in a source shows as
     text and cannot run where the markdown is rendered. Formulas and inline code stay
     byte-identical - unless they hold what a renderer would take for an HTML tag (then they
-    are not LaTeX, are escaped too, and segmenting has flagged them)."""
-    keep = [s for s in spans if "<" in s.text and s.kind != "markup" and not HTML_TAG.search(s.text)]
+    are not LaTeX, are escaped too, and segmenting has flagged them); a code span never is (its
+    text is shown as written by every renderer)."""
+    keep = [s for s in spans if "<" in s.text and (s.kind == "code" or s.kind != "markup" and not HTML_TAG.search(s.text))]
     text = UNSAFE_LINK.sub(r"]\\(\1", CONTROL_CHARS.sub("", text))
     return rewrite(text, locate_restored(text, keep), prose=lambda prose: prose.replace("<", "&lt;"))
+
+
+def stray_dollars_escaped(english: str, spans) -> str:
+    """The English with each `$` the source has as text (a stray one, ingest kept it as it is)
+    escaped: in the translation's new wording two of them would pair into a formula the source
+    does not have (`$5, then $x` is math to a renderer)."""
+    if not any(s.kind == "stray-dollar" for s in spans):
+        return english
+    kept = locate_restored(english, [s for s in spans if s.kind != "stray-dollar"])
+    return rewrite(english, kept, prose=lambda prose: re.sub(r"(?<!\\)\$", r"\\$", prose))
 
 
 def _escaped(value):

@@ -52,8 +52,18 @@ _CANDIDATE = re.compile(r"\\\$|\$\$|\$|\\\(|\\\[|\\begin\{|\\[A-Za-z]+")
 _ASCII_MACRO = re.compile(r"\\[A-Za-z]+")
 # CJK prose inside inline math means the `$` pairing is wrong (prose, not a formula),
 # unless the Chinese sits inside a text-like macro argument. CJK punctuation counts too, on
-# purpose: `$` pairs that swallow a "，" or "。" enclose prose even where no Han is left.
-_CJK = regex.compile(f"[{HAN_CLASS}{CJK_PUNCTUATION_CLASS}]")
+# purpose: `$` pairs that swallow a "，" or "。" enclose prose even where no Han is left. A few Han
+# characters with no punctuation are the author's words inside a formula, as MathJax reads it
+# (d2l: `$\mathbf{X}和\mathbf{W}$`).
+_CJK_PUNCTUATION = regex.compile(f"[{CJK_PUNCTUATION_CLASS}]")
+_HAN = regex.compile(f"[{HAN_CLASS}]")
+MOST_HAN_IN_A_FORMULA = 6
+_MATH_SIGNS = re.compile(r"\\[A-Za-z]|[\^_=]")   # a command, a script, an equation: math around the words
+# `\[IOI2000\]`, `\[1\]`: markdown's escaped brackets around a name or a number, not display math.
+_ESCAPED_BRACKETS_BODY = re.compile(r"\s*(?:[A-Za-z]*\d[A-Za-z\d]*)\s*")
+# A TeX comment sign: pylatexenc reads a comment to the end of the line, MathJax's delimiter search
+# does not - `\textbf{66.07%}` in a table cell would hide where the formula ends.
+_COMMENT_SIGN = re.compile(r"(?<!\\)%")
 _TEXT_ARG = re.compile(r"\\(?:text|mbox|mathrm|textbf|textit|operatorname|style|tag)\s*\{[^{}]*\}")
 
 # The spans that are formulas a reader sees (a "macro" span is a lone command in prose).
@@ -66,10 +76,22 @@ DISPLAY_ENVS = {
 
 
 def _has_prose(math_body: str) -> bool:
-    return bool(_CJK.search(_TEXT_ARG.sub("", math_body)))
+    """Whether a `$…$` pair encloses prose (a stray `$` paired with the next one), not a formula."""
+    plain = _TEXT_ARG.sub("", math_body)
+    han = len(_HAN.findall(plain))
+    return bool(_CJK_PUNCTUATION.search(plain)) or han > MOST_HAN_IN_A_FORMULA or (
+        han > 0 and not _MATH_SIGNS.search(plain))
+
+
+def _not_math(token: str, body: str) -> bool:
+    """`\\[…\\]` or `\\(…\\)` that markdown reads as escaped brackets around words (Chinese, a
+    name with digits, a number): text, not a formula."""
+    return token in ("\\[", "\\(") and (_has_prose(body) or bool(_HAN.search(body)) or
+                                         (token == "\\[" and _ESCAPED_BRACKETS_BODY.fullmatch(body) is not None))
 
 
 def _read_node(text: str, pos: int):
+    text = _COMMENT_SIGN.sub(" ", text)   # same length: positions hold
     walker = LatexWalker(text, latex_context=_CONTEXT, tolerant_parsing=False)
     nodes, npos, nlen = walker.get_latex_nodes(pos=pos, read_max_nodes=1)
     return nodes[0] if nodes else None
@@ -91,6 +113,9 @@ def find_latex_spans(text: str) -> list[Span]:
             # bugs on odd input (`\\verb` at the end of a text: IndexError in 2.11, found by fuzzing)
             node = None   # not a formula we can vouch for
         span = _span_from_node(text, start, token, node)
+        if span is not None and span.kind in ("inline", "display") and _not_math(token, span.text[2:-2]):
+            pos = m.end()   # escaped brackets: the words inside are prose
+            continue
         if span is None:
             if token in ("$$", "\\[", "\\begin{"):
                 spans.append(_unterminated(text, start))

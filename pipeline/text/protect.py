@@ -32,10 +32,16 @@ STYLES = {
 DEFAULT_STYLE = STYLES["brace"]
 RETRY_STYLE = STYLES["bracket"]
 
+# A code span (CommonMark: a run of backticks closed by a run of the same length): found first,
+# since nothing inside code is markup or math (`\n` is not a command, `<x>` not a tag).
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]*?[^`\n][^\n]*?(?<!`)\1(?!`)")
+# A role of Sphinx/MyST or d2l: `:numref:`sec_x``, `{eq}`x`` - markup, never prose.
+_ROLE = re.compile(r"(?<![`\w/\\{])(?::[A-Za-z][\w-]*:|\{[A-Za-z][\w-]*\})" + CODE_SPAN.pattern.replace("(`+)", "(?P<r>`+)")
+                   .replace("\\1", "(?P=r)"))
+
 # Non-LaTeX pieces of markdown prose that must reach the output unchanged.
 _MARKDOWN_INLINE = re.compile(
-    r"`[^`\n]+`"                 # inline code
-    r"|!\[[^\]\n]*\]\([^)\s]+[^)]*\)"  # image, whole
+    r"!\[[^\]\n]*\]\([^)\s]+[^)]*\)"  # image, whole
     r"|(?<=\])\([^)\s]+[^)]*\)"  # the (url) of a link; its text is translated
     r"|<https?://[^>\s]+>"       # autolink
     r"|https?://[^\s)<>，。]+"   # bare URL
@@ -45,14 +51,30 @@ _MARKDOWN_INLINE = re.compile(
 
 
 def find_protected_spans(text: str) -> list[Span]:
-    """Every span of `text` the model must not see, in order."""
-    found = find_latex_spans(text)
-    taken = [(s.start, s.end) for s in found]
+    """Every span of `text` the model must not see, in order: code spans and roles first, then
+    LaTeX outside them, then the other markdown pieces."""
+    found = [Span(m.start(), m.end(), m.group(), "markup") for m in _ROLE.finditer(text)]
+    found += [Span(m.start(), m.end(), m.group(), "code") for m in CODE_SPAN.finditer(text)
+              if not _overlaps(m, found)]
+    found += [s for s in find_latex_spans(_blanked(text, found)) if not _overlaps(s, found)]
     for m in _MARKDOWN_INLINE.finditer(text):
-        if not any(a < m.end() and m.start() < b for a, b in taken):
-            kind = "code" if m.group().startswith("`") else "name" if m.group().startswith("@") else "markup"
+        if not _overlaps(m, found):
+            kind = "name" if m.group().startswith("@") else "markup"
             found.append(Span(m.start(), m.end(), m.group(), kind))
     return sorted(found, key=lambda s: (s.start, s.end))
+
+
+def _overlaps(piece, spans: list[Span]) -> bool:
+    start, end = (piece.start(), piece.end()) if isinstance(piece, re.Match) else (piece.start, piece.end)
+    return any(s.start < end and start < s.end for s in spans)
+
+
+def _blanked(text: str, spans: list[Span]) -> str:
+    """`text` with each span's characters replaced by spaces (positions kept), so the LaTeX
+    finder does not read into code."""
+    for s in spans:
+        text = text[:s.start] + " " * (s.end - s.start) + text[s.end:]
+    return text
 
 
 def protect(text: str, spans: list[Span], style: PlaceholderStyle = DEFAULT_STYLE) -> str:

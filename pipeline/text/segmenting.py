@@ -53,7 +53,7 @@ def unsafe_markup_flags(seg: Segment) -> list[str]:
     """A "formula" that holds an HTML tag is not LaTeX (render escapes it, so it is not
     byte-identical), and a link a browser would run is shown as text: say so."""
     flags = []
-    if any(HTML_TAG.search(s.text) for s in seg.spans if s.kind != "markup"):
+    if any(HTML_TAG.search(s.text) for s in seg.spans if s.kind not in ("markup", "code")):
         flags.append("a formula in the source holds an HTML tag: shown escaped, not as written")
     if UNSAFE_LINK.search(seg.source):
         flags.append("a link in the source runs script (javascript:, data:, …): shown as text, not as a link")
