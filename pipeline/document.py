@@ -153,6 +153,11 @@ class Article:
     # (pipeline/translate/formula_words.py); and what stayed Chinese.
     formula_words: dict = field(default_factory=dict)
     formula_words_kept: list = field(default_factory=list)
+    # The words a reader sees in links, images and HTML blocks (a link's text, alt text, titles),
+    # each distinct one a segment of its own, translated with the others (pipeline/text/links.py);
+    # and, once translated, their English.
+    word_segments: list[Segment] = field(default_factory=list)
+    reader_words: dict = field(default_factory=dict)
 
     @property
     def title_en(self) -> str | None:

@@ -35,6 +35,7 @@ from pipeline.translate.formula_words import chinese_in_formulas, translate_form
 from pipeline.ingest.reader import IngestError, read_file
 from pipeline.output.render import render_block
 from pipeline.output.writing import output_path, write_article
+from pipeline.text.links import settle_reader_words
 from pipeline.text.segmenting import segment_article
 from pipeline.recurring_terms import look_up, lookup_context, recurring_candidates, suggest_terms
 from pipeline.terms import attach_terms
@@ -149,6 +150,7 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
     for n, article in enumerate(articles, 1):
         if not collect_translations(article, waiting[id(article)], result):
             continue
+        reader_words_stage(article, ctx)
         if ctx.settings.layout != "bilingual":
             formula_words_stage(article, ctx)
         # check before summarize: the summary must know which segments the checks flagged
@@ -164,6 +166,16 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
         ctx.report_progress(n, len(articles))
         yield Finished(article, qa, now - last)
         last = now
+
+
+def reader_words_stage(article: Article, ctx: RunContext) -> None:
+    """translate: the English of the words inside links, images and HTML blocks, from their
+    segments (a failure leaves them Chinese, said so)."""
+    try:
+        settle_reader_words(article)
+    except Exception as exc:
+        article.reader_words = {}
+        article.notices.append(f"words of links and images left untranslated: {ctx.errors.record('link words', exc)}")
 
 
 def formula_words_stage(article: Article, ctx: RunContext) -> None:
@@ -235,12 +247,13 @@ def look_up_terms(pairs: list[tuple[str, str]], ctx: RunContext) -> tuple[list[s
 
 def recall_and_submit(article: Article, ctx: RunContext, runner: Runner, result: RunResult) -> list:
     """recall: segments the memory holds (or with no Chinese) are settled here; the others are
-    handed to the runner. Returns (block, index, wait) for each handed over."""
+    handed to the runner - the prose's and the reader words' of links and HTML blocks. Returns
+    (list of segments, index, wait) for each handed over."""
     waiting = []
-    for block in article.all_blocks:
-        for i, seg in enumerate(block.segments):
+    for segments in [block.segments for block in article.all_blocks] + [article.word_segments]:
+        for i, seg in enumerate(segments):
             if seg.translate and not seg.internal_error and not ctx.translator.settle_without_model(seg):
-                waiting.append((block, i, runner.translate(seg)))
+                waiting.append((segments, i, runner.translate(seg)))
                 result.segment_tasks += 1
     return waiting
 
@@ -249,14 +262,14 @@ def collect_translations(article: Article, waiting: list, result: RunResult) -> 
     """translate: the article's segments back in its blocks (a runner may return copies);
     False, with the failure recorded, if one failed for good."""
     try:
-        for block, i, wait in waiting:
-            block.segments[i] = wait()
+        for segments, i, wait in waiting:
+            segments[i] = wait()
     except Exception as exc:
         result.failures.append((article.label, f"{type(exc).__name__}: {exc}"))
         return False
     # Counted on the segments: a task in another process (Dask) spends its requests there.
     result.memory_hits += sum(seg.from_memory for seg in article.segments)
-    result.model_requests += sum(seg.requests for seg in article.segments)
+    result.model_requests += sum(seg.requests for seg in article.segments + article.word_segments)
     return True
 
 

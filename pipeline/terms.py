@@ -81,9 +81,8 @@ def attach_terms(article: Article, glossary: Glossary | None) -> None:
     article.author_terms = author_terms(article, glossary)
     table = glossary.with_terms(article.author_terms) if glossary is not None else (
         Glossary(article.author_terms) if article.author_terms else None)
-    for block in article.all_blocks:
-        for seg in block.segments:
-            seg.terms = tuple(table.terms_in(protect(seg.source, seg.spans))) if table is not None else ()
+    for seg in article.segments + article.word_segments:
+        seg.terms = tuple(table.terms_in(protect(seg.source, seg.spans))) if table is not None else ()
 
 
 def term_table(article: Article, glossary: Glossary | None) -> list[dict]:

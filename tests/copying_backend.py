@@ -88,3 +88,23 @@ def translate_article(article, ctx) -> dict:
     if result.failures:
         raise RuntimeError(result.failures[0][1])
     return finished[0].qa
+
+
+def lose_display_equations(monkeypatch) -> None:
+    """The old defect put back: ingest's markdown parser loses every display equation between
+    two lines of a paragraph (what conservation from the raw source must catch)."""
+    import re
+
+    import pipeline.ingest.markdown_source as markdown_source
+
+    real = markdown_source._PARSER
+
+    class LossyParser:
+        def parse(self, text):
+            tokens = real.parse(text)
+            for tok in tokens:
+                if tok.type == "inline":
+                    tok.content = re.sub(r"\\begin\{equation\}.*?\\end\{equation\}", "", tok.content, flags=re.S)
+            return tokens
+
+    monkeypatch.setattr(markdown_source, "_PARSER", LossyParser())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from copying_backend import CopyingBackend, context_over, translate_article
+from copying_backend import CopyingBackend, context_over, lose_display_equations, translate_article
 from pipeline.backends.base import Reply
 from pipeline.output.numbering import unnumbered
 from pipeline.output.conservation import check_conservation, normalise_formula, output_sides, take_inventory
@@ -85,20 +85,7 @@ def test_kexue_style_post_keeps_the_equation_between_paragraph_lines(tmp_path):
 
 def test_a_parser_that_loses_a_formula_is_caught_and_named(tmp_path, monkeypatch):
     """The old defect, put back: the parser loses the display equation between two lines."""
-    import re
-
-    import pipeline.ingest.markdown_source as markdown_source
-
-    class LossyParser:
-        def parse(self, text):
-            tokens = real.parse(text)
-            for tok in tokens:
-                if tok.type == "inline":
-                    tok.content = re.sub(r"\\begin\{equation\}.*?\\end\{equation\}", "", tok.content, flags=re.S)
-            return tokens
-
-    real = markdown_source._PARSER
-    monkeypatch.setattr(markdown_source, "_PARSER", LossyParser())
+    lose_display_equations(monkeypatch)
     path = tmp_path / "post.md"
     path.write_text(KEXUE_POST, encoding="utf-8")
     [(article, summary, document)] = translate_file(path)

@@ -77,6 +77,28 @@ def test_code_spans_come_first_and_keep_their_text():
 
 
 def test_a_stray_dollar_cannot_pair_into_a_formula_in_the_english():
-    article, en, zh, lost = translate("# 题\n\n如果$||w||=1，那么函数间隔和几何间隔相等$。然后$x$成立。\n")
+    article, en, zh, lost = translate("# 题\n\n价格是$5，而另一个是$6，然后$x$成立。\n")
     assert lost == []
-    assert "\\$||w||=1" in en
+    assert en.count("\\$") == 2 and "$x$" in en
+    # a formula closed a clause late is one formula, as MathJax reads it
+    assert [s.kind for s in find_latex_spans("如果$||w||=1，那么函数间隔和几何间隔相等$。")] == ["inline"]
+
+
+def test_chinese_inside_every_kind_of_formula_is_english_in_the_english_file(tmp_path):
+    """`\\text{或}` in a display environment, a tag, Chinese written straight into inline math: the
+    English-only file shows English there (every other byte of the formula kept); the bilingual
+    file keeps the formulas as the source has them."""
+    from pipeline.output.writing import write_article
+    from pipeline.text.han import HAN
+
+    source = ("# 题\n\n矩阵$\\mathbf{X}和\\mathbf{W}$相乘，于是\n\\begin{equation}y = \\begin{cases} 1, & \\text{若 } x>0 \\\\"
+              " 0, & \\text{或} \\end{cases} \\tag{式一}\\end{equation}\n成立。\n\n$$\nz = \\text{朴素版}\n$$\n")
+    ctx = context_over(CopyingBackend(), layout="both")
+    [done] = list(run_articles(parse_text(source, Path("post.md")), ctx, LocalRunner(ctx), RunResult()))
+    write_article(done.article, done.qa, tmp_path / "post.md", "test", "0" * 64)
+    english = (tmp_path / "post.en.md").read_text(encoding="utf-8")
+    body = english.split("\n---\n", 1)[1]
+    assert not [s.text for s in find_latex_spans(body) if HAN.search(s.text)], body
+    assert "\\mathbf{X}\\text{" in body and "\\text{若 }" not in body
+    bilingual = (tmp_path / "post.md").read_text(encoding="utf-8")
+    assert "$\\mathbf{X}和\\mathbf{W}$" in bilingual and "\\text{朴素版}" in bilingual

@@ -156,7 +156,7 @@ KEXUE_POST = ("# 温度参数{tag}\n\n如果进一步引入温度参数$\\tau > 
 def test_markdown_post_through_the_flow_counts_formulas_from_the_source(config, tmp_path, monkeypatch):
     import json
 
-    import pipeline.ingest.markdown_source as markdown_source
+    from copying_backend import lose_display_equations
 
     post = tmp_path / "post.md"
     post.write_text(KEXUE_POST.format(tag=uuid.uuid4().hex[:6]), encoding="utf-8")
@@ -166,7 +166,7 @@ def test_markdown_post_through_the_flow_counts_formulas_from_the_source(config, 
     assert report["totals"]["formula_spans"] == 3 and report["totals"]["conservation_problems"] == 0
     assert "\\label{eq:temp}\\end{equation}" in written.read_text(encoding="utf-8")
     # the old defect put back: the loss is named on stderr's list, in the report and the file
-    monkeypatch.setattr(markdown_source, "_display_math_source", lambda tok: "")
+    lose_display_equations(monkeypatch)
     post.write_text(KEXUE_POST.format(tag=uuid.uuid4().hex[:6]), encoding="utf-8")
     lossy = translate_flow([str(post)], str(tmp_path / "out2"), config)
     assert any("differs from the source: formula missing" in f for _, f in lossy.flagged)

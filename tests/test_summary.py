@@ -153,6 +153,20 @@ def test_a_summary_that_fails_twice_becomes_the_articles_own_sentences_formulas_
     assert "rejected: Chinese in the summary" in model.asked[1]
 
 
+def test_the_extractive_summary_quotes_no_anecdote_or_thanks_and_at_most_three_sentences():
+    """The fallback once quoted "When I shared the preliminary results ... with my group" as a
+    summary (a real post): the author's story is no summary line."""
+    story = [("我把初步结果分享给组里的同学时，大家都很惊讶。", "When I shared the preliminary results with my group, "
+              "everyone was surprised."), ("感谢张宇的讨论。", "Thanks to Zhang Yu for the discussion.")]
+    article = _article(story + PARAGRAPHS + [("结论是学习率之比约为十六。", "The conclusion is that the ratio of "
+                                                                       "the learning rates is about sixteen.")])
+    result = summarize_article(article, Model("这是中文。", "这也是中文。"))
+    assert result.details["mode"] == "extractive"
+    quoted = result.details["sentences"]
+    assert 1 <= len(quoted) <= 3
+    assert "shared the preliminary" not in result.text and "Thanks" not in result.text
+
+
 def test_the_summary_check_is_kept_in_the_memory(tmp_path):
     from pipeline.store.memory import TranslationMemory
 

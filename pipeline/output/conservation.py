@@ -23,6 +23,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
 from pipeline.ingest.dialects import admonition_fence, closes_fence
 from pipeline.text.markup import HTML_TAG
 from pipeline.text.display_math import formula_key
@@ -44,6 +48,7 @@ _LINK_TARGET = re.compile(r"\]\(([^()\s]+)")
 _BEGIN_END = re.compile(r"\\(begin|end)\{(\w+\*?)\}")
 _OPENING = re.compile(r"\$\$|\\\[|\\begin\{")
 _CONTAINER_PREFIX = re.compile(r"\n[ \t>]*")
+_RUNS_SCRIPT = re.compile(r"\s*(?:javascript|vbscript|data|file):", re.IGNORECASE)
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Inventory:
     sentences: list[str] = field(default_factory=list)      # Han characters of each sentence
     code: list[str] = field(default_factory=list)           # code blocks' bodies, inline code
     links: list[str] = field(default_factory=list)          # link and image targets, URLs
+    structures: Counter = field(default_factory=Counter)    # (link | image, destination) a renderer shows
 
 
 @dataclass
@@ -89,7 +95,30 @@ def take_inventory(text: str) -> Inventory:
     inventory.code = code_blocks + [m.group() for m in _INLINE_CODE.finditer(prose)]
     inventory.links = _LINK_TARGET.findall(prose)
     inventory.links += [u for u in _URL.findall(prose) if not any(u in t for t in inventory.links + inventory.code)]
+    inventory.structures = link_structures(text)
     return inventory
+
+
+# A markdown reader of its own (not ingest's): links and images as a renderer shows them.
+_LINK_READER = MarkdownIt("commonmark").use(dollarmath_plugin, allow_space=True, allow_digits=True,
+                                             double_inline=True).use(footnote_plugin).enable("table")
+
+
+def link_structures(text: str) -> Counter:
+    """Each link and image a renderer makes of `text`, by kind and destination (a link the model
+    broke - `[text] (url)` - is no longer one, though its URL is still there). Links a browser
+    would run are not counted: they are shown as text on purpose (render.escape_html)."""
+    found: Counter = Counter()
+    # Read with every line's indentation removed: an admonition's body (indented four spaces) is
+    # markdown to MkDocs, and the same lines are read the same way on both sides.
+    flat = "\n".join(line.lstrip(" \t") for line in text.split("\n"))
+    for tok in _LINK_READER.parse(flat):
+        for child in tok.children or []:
+            if child.type in ("link_open", "image"):
+                target = str(child.attrGet("href") or child.attrGet("src") or "")
+                if not _RUNS_SCRIPT.match(target):
+                    found[("image" if child.type == "image" else "link", target)] += 1
+    return found
 
 
 def output_sides(markdown: str) -> tuple[str, str]:
@@ -137,6 +166,10 @@ def check_conservation(article: Article, markdown: str) -> ConservationReport:
     for piece in source.code + source.links:
         if _flatten(piece) not in en_flat:
             problems.append(f"code or link missing from the English: {_quote(piece)}")
+    for (kind, target), n in source.structures.items():
+        if english.structures[(kind, target)] < n:
+            problems.append(f"{kind} missing or broken in the English{_times(n - english.structures[(kind, target)])}: "
+                            f"{_quote(target)}")
     for piece in english.code:  # e.g. the model wrapping its answer in a code fence
         if _flatten(piece) not in source_flat:
             problems.append(f"code in the English that the source does not have: {_quote(piece)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import yaml
@@ -17,8 +18,10 @@ import yaml
 from pipeline.output.numbering import unnumbered_copy
 from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
 from pipeline.text.formula_text import rewrite_text_args
-from pipeline.text.display_math import dollar_delimited
+from pipeline.text.display_math import display_body, dollar_delimited
 from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
+from pipeline.text.han import HAN
+from pipeline.text.links import english_markup, pinyin_name, with_words
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
@@ -55,7 +58,9 @@ def front_matter(article: Article, model_id: str, model_sha256: str, created: da
 
 
 def render_article(article: Article, model_id: str, model_sha256: str, created: datetime | None = None,
-                   qa: str | None = None) -> str:
+                   qa: str | None = None, formula_words: dict[str, str] | None = None) -> str:
+    """The bilingual file; with `formula_words` (the English layout's), the Chinese inside the
+    formulas of the English and shared chunks is shown in English (english_only keeps those)."""
     out = [""]
     if article.conservation:
         out += _warning("zh2en found differences between this file and its source:",
@@ -72,11 +77,15 @@ def render_article(article: Article, model_id: str, model_sha256: str, created: 
         # Say how it was made: a summary of the article's own sentences reads differently.
         label = "Summary (the article's own sentences)." if article.summary_check.get("mode") == "extractive" \
             else "Summary."
-        out += [NOTE_MARK, f"> **{label}** {escape_html(_one_line(article.summary), spans)}", ""]
+        summary = english_markup(_one_line(article.summary), spans, article.reader_words)
+        out += [NOTE_MARK, f"> **{label}** {escape_html(summary, spans)}", ""]
     if article.summary_flags:
         out += _warning("zh2en flagged the summary:", article.summary_flags)
+    if formula_words is not None and article.formula_words_kept:
+        out += _warning("zh2en left Chinese inside formulas (its English could not be put safely into them):",
+                        [f"`{zh}`" for zh in article.formula_words_kept])
     for block in article.blocks:
-        out += render_block(block)
+        out += render_block(block, article.reader_words, formula_words)
     body = "\n".join(out).rstrip() + "\n"
     meta = front_matter(article, model_id, model_sha256, created, qa)
     meta["body_sha256"] = body_sha256(body)  # a later run can tell a hand-edited file
@@ -98,10 +107,9 @@ def untitled_heading(article: Article, words: int = 8) -> str | None:
     return f"{kind}{' of ' + article.date if article.date else ''}: {text}…"
 
 
-def english_only(document: str, formula_words: dict[str, str] | None = None) -> str:
-    """The English-only layout of a bilingual file this module rendered: every chunk but the
-    original's (`zh`) - the same English side - with the Chinese inside formulas' text commands
-    in English where `formula_words` gives it (every other byte of each formula kept)."""
+def english_only(document: str) -> str:
+    """The English-only layout of a file this module rendered: every chunk but the original's
+    (`zh`) - the same English side (rendered with the formula words: `render_article`)."""
     meta, body = split_front_matter(document)
     kept, side = [], None
     for line in body.split("\n"):
@@ -110,9 +118,9 @@ def english_only(document: str, formula_words: dict[str, str] | None = None) -> 
         if side != ZH_MARK:
             kept.append(line)
     body = "\n".join(kept)
-    if formula_words:
-        spans = [sp for sp in find_latex_spans(body) if sp.kind in FORMULA_SPAN_KINDS]
-        body = rewrite(body, spans, span=lambda _, sp: rewrite_text_args(sp.text, formula_words))
+    meta = {k: v for k, v in meta.items() if k != "title_zh"}   # the original's title: the bilingual file's
+    if isinstance(meta.get("author"), str) and HAN.search(meta["author"]):
+        meta["author"] = pinyin_name(meta["author"])
     meta = {**meta, "layout": "english", "body_sha256": body_sha256(body)}
     return f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)}---\n{body}"
 
@@ -133,42 +141,77 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return (meta if isinstance(meta, dict) else {}), body
 
 
-def render_block(block: Block) -> list[str]:
+def render_block(block: Block, words: dict[str, str] | None = None,
+                 formula_words: dict[str, str] | None = None) -> list[str]:
+    """A block's chunks; `words`: the English of the reader words of its links, images and HTML
+    (pipeline/text/links.py), put in on the English side; `formula_words`: the English of the
+    Chinese inside formulas, put in on the English and shared side (the English layout)."""
+    words = words or {}
     spans = [s for seg in block.segments for s in seg.spans]
+    if formula_words:
+        original = render_block(block, words)
+        return _formulas_in_english(original, spans, formula_words)
     if block.kind == CODE:
         # Language-neutral: shown once, between the pairs, exactly as in the source (a code
         # block's text is never read as HTML).
-        return [BOTH_MARK, _indent(block.source, block.prefix), ""] + _flag_lines(block)
+        return [BOTH_MARK, _indent(block.source, block.prefix), ""] + _flag_lines(block) + _code_note(block)
     if block.kind == DISPLAY_MATH:
         math = dollar_delimited(escape_html(block.source, spans))
         return [BOTH_MARK, _indent(math, block.prefix), ""] + _flag_lines(block)
     if block.kind == HTML:
-        return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""]
+        english = with_words(block.source, "html", words)
+        if english == block.source:
+            return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""] + _flag_lines(block)
+        return [ZH_MARK, _indent(escape_html(block.source), block.prefix), "",
+                EN_MARK, _indent(escape_html(english), block.prefix), ""] + _flag_lines(block)
     if block.kind == TABLE:  # the original as written, then the table of translated cells
         zh = dollar_delimited(unnumbered_copy(escape_html(block.source, find_latex_spans(block.source))))
-        en = dollar_delimited(_english_table(block))
+        en = dollar_delimited(_english_table(block, words))
         lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
-        return lines + _flag_lines(block)
+        return lines + _flag_lines(block) + _code_note(block)
     zh = join_segments(block.segments, display_gap="\n\n", prose_gap="", original=True)
-    en = join_segments(block.segments, display_gap="\n\n")
+    en = english_markup(join_segments(block.segments, display_gap="\n\n"), spans, words)
     zh, en = unnumbered_copy(escape_html(zh, spans)), stray_dollars_escaped(escape_html(en, spans), spans)
     if block.kind != HEADING:   # display formulas as every markdown renderer typesets them
         zh, en = dollar_delimited(zh), dollar_delimited(en)
     if block.kind == HEADING:
         hashes = "#" * max(2, min(block.level or 2, 6))
-        return [EN_MARK, f"{hashes} {_heading_text(en, zh)}", "", ZH_MARK, _one_line(zh), ""] + _flag_lines(block)
+        return [EN_MARK, f"{hashes} {_heading_text(en, zh)}", "", ZH_MARK, _one_line(zh), ""] + _flag_lines(block) \
+            + _code_note(block)
     if block.kind == CAPTION:
         zh, en = f"*{zh}*", f"*{en}*"
     lines = [ZH_MARK, _indent(zh, block.prefix), "", EN_MARK, _indent(en, block.prefix), ""]
-    return lines + _flag_lines(block)
+    return lines + _flag_lines(block) + _code_note(block)
 
 
-def _english_table(block: Block) -> str:
+def _formulas_in_english(chunks: list[str], spans, formula_words: dict[str, str]) -> list[str]:
+    """The chunks with the Chinese inside the formulas of the English and shared ones in English."""
+    formulas = [s for s in spans if s.kind in FORMULA_SPAN_KINDS]
+    out, side = [], None
+    for chunk in chunks:
+        if chunk in (ZH_MARK, EN_MARK, BOTH_MARK, NOTE_MARK):
+            side = chunk
+        elif side in (EN_MARK, BOTH_MARK) and formulas:
+            chunk = rewrite(chunk, _located_formulas(chunk, formulas),
+                            span=lambda _, sp: rewrite_text_args(sp.text, formula_words))
+        out.append(chunk)
+    return out
+
+
+def _located_formulas(text: str, formulas) -> list:
+    """The formulas in a rendered chunk: by their text, and a display formula also by its body
+    (render writes it between `$$` lines)."""
+    bodies = [replace(s, text=body) for s in formulas for body in [display_body(s)] if body and body != s.text]
+    return locate_restored(text, list(formulas) + bodies)
+
+
+def _english_table(block: Block, words: dict[str, str]) -> str:
     segments, texts = iter(block.segments), []
     for size in block.cell_sizes:
         cell = [next(segments) for _ in range(size)]
         spans = [s for seg in cell for s in seg.spans]
-        texts.append(stray_dollars_escaped(escape_html(_one_line(join_segments(cell)), spans), spans).replace("|", "\\|"))
+        english = english_markup(_one_line(join_segments(cell)), spans, words)
+        texts.append(stray_dollars_escaped(escape_html(english, spans), spans).replace("|", "\\|"))
     texts = iter(texts)
     rows = ["| " + " | ".join(next(texts) for _ in row) + " |" for row in block.cells]
     rule = "|" + "|".join({"left": ":---", "right": "---:", "center": ":---:"}.get(a, "---") for a in block.align) + "|"
@@ -180,9 +223,10 @@ def escape_html(text: str, spans=()) -> str:
     another scheme a browser would run) loses its `(`: HTML or script in a source shows as
     text and cannot run where the markdown is rendered. Formulas and inline code stay
     byte-identical - unless they hold what a renderer would take for an HTML tag (then they
-    are not LaTeX, are escaped too, and segmenting has flagged them); a code span never is (its
-    text is shown as written by every renderer)."""
-    keep = [s for s in spans if "<" in s.text and (s.kind == "code" or s.kind != "markup" and not HTML_TAG.search(s.text))]
+    are not LaTeX, are escaped too, and segmenting has flagged them); a code span and an autolink
+    (`<https://…>`, `<a@b.org>`) never are: every renderer shows them as written, or as a link."""
+    keep = [s for s in spans if "<" in s.text and (s.kind in ("code", "autolink") or
+                                                   s.kind != "markup" and not HTML_TAG.search(s.text))]
     text = UNSAFE_LINK.sub(r"]\\(\1", CONTROL_CHARS.sub("", text))
     return rewrite(text, locate_restored(text, keep), prose=lambda prose: prose.replace("<", "&lt;"))
 
@@ -205,6 +249,17 @@ def _escaped(value):
     if isinstance(value, dict):
         return {k: _escaped(v) for k, v in value.items()}
     return value
+
+
+CODE_NOTE = "Shown as written: the Chinese in this code (comments, output, names) is not translated."
+
+
+def _code_note(block: Block) -> list[str]:
+    """A code block, or code in a paragraph, holding Chinese says so (zh2en's words, not a flag:
+    nothing went wrong)."""
+    code = block.source if block.kind == CODE else " ".join(
+        s.text for seg in block.segments for s in seg.spans if s.kind == "code")
+    return [NOTE_MARK, "> [!NOTE]", f"> {CODE_NOTE}", ""] if HAN.search(code) else []
 
 
 def _flag_lines(block: Block) -> list[str]:

@@ -29,12 +29,14 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
     if article.formula_words or article.formula_words_kept:   # the English layout's only change to formulas
         qa["formula_words"] = [{"zh": zh, "en": en} for zh, en in article.formula_words.items()]
         qa["formula_words_kept"] = list(article.formula_words_kept)
-    document = render_conserved(article, qa, model_id, model_sha256, errors)
+    created = datetime.now(timezone.utc)
+    document = render_conserved(article, qa, model_id, model_sha256, errors, created)
     files = {}
     if layout in ("bilingual", "both"):
         files[target] = document
     if layout in ("english", "both"):
-        files[english_path(target)] = english_only(document, article.formula_words)
+        files[english_path(target)] = english_only(render_article(
+            article, model_id, model_sha256, created, qa=qa_line(qa), formula_words=article.formula_words))
     siblings = [target, english_path(target)]
     edited = [path for path in siblings if edited_by_hand(path)]
     if not force and edited:
@@ -53,12 +55,12 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
 
 
 def render_conserved(article: Article, qa: dict, model_id: str, model_sha256: str,
-                     errors: ErrorLog | None = None) -> str:
+                     errors: ErrorLog | None = None, created: datetime | None = None) -> str:
     """The bilingual file, held to the raw source (pipeline/output/conservation.py): formulas are
     counted from the source, and whatever it lost or gained is named at the top of the file,
     in its QA JSON and in the run report - the article is written, never as clean. (Failing
     the article instead would throw away every paragraph that did come through.)"""
-    created = datetime.now(timezone.utc)
+    created = created or datetime.now(timezone.utc)
     article.conservation = []
     draft = render_article(article, model_id, model_sha256, created)
     try:

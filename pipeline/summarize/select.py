@@ -24,6 +24,11 @@ from pipeline.text.spans import strip_restored
 _ZH_CUES = re.compile("本文|这篇文章|本篇|笔者|总结|综上|总的来说|简而言之|简单来说|一句话|结论|我们提出|主要(?:贡献|结果)")
 # A heading over the author's closing section.
 _ZH_CLOSING = re.compile("总结|小结|结语|结论|尾声|末")
+# The author telling a story or thanking someone: no summary line ("When I shared the preliminary
+# results with my group...", "Thanks to ..."). "We" in technical prose states a result; "I" tells.
+ANECDOTE = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)\b|\b(?:thank(?:s|ed|ful)?|grateful|acknowledge?|"
+                      r"congratulat\w*)\b", re.IGNORECASE)
+_FIRST_PERSON_I = re.compile(r"\bI\b")
 _REFERS_BACK = re.compile(r"^(?:This|These|That|Those|It|They|Such|Here|Therefore|Thus|So|Hence|However|But|And)\b")
 
 LONGEST, SHORTEST = 400, 40     # characters: a sentence outside these makes a poor summary line
@@ -116,7 +121,17 @@ def _score(s: SourceSentence, all_sentences: list[SourceSentence], article: Arti
         score -= 1.5
     if _REFERS_BACK.match(s.text) and s.index > 1:   # leans on the sentence before it
         score -= 0.5
+    if is_anecdote(s.text):
+        score -= 4
+        s.why.append("a first-person anecdote or thanks")
     s.score = score
+
+
+def is_anecdote(text: str) -> bool:
+    """A sentence of the author's story or thanks, not of the article's matter."""
+    found = ANECDOTE.search(text)
+    # "I" is the pronoun only as a word of its own in a sentence, not a Roman numeral in "Part I"
+    return bool(found) and (found.group().lower() != "i" or _FIRST_PERSON_I.search(text.replace("Part I", "")) is not None)
 
 
 CHUNK_CHARS = 2500   # a long article is read in parts of this size; each part gets a say

@@ -18,14 +18,14 @@ from pipeline.checks.meaning import MeaningConfig
 from pipeline.checks.qa import QAConfig, check_repetition
 from pipeline.document import Article
 from pipeline.backends.prompts import clean_reply
-from pipeline.summarize.select import CHUNK_CHARS, SourceSentence, article_sentences, choose
+from pipeline.summarize.select import CHUNK_CHARS, SourceSentence, article_sentences, choose, is_anecdote
 from pipeline.summarize.support import SentenceSupport, check_sentence
 from pipeline.text.han import HAN
 from pipeline.text.protect import DEFAULT_STYLE, placeholder_problems, restore
 from pipeline.text.sentences import split_en_sentences
 from pipeline.text.spans import locate_restored, rewrite
 
-SUMMARY_PROMPT_VERSION = "summary-v3.2"   # the prompt and the checks a stored summary passed
+SUMMARY_PROMPT_VERSION = "summary-v3.3"   # the prompt and checks a stored summary passed (v3.3: no anecdote quoted)
 
 SYSTEM = """You shorten a few sentences taken from an English technical article (machine learning, mathematics) into a summary.
 Rules:
@@ -115,9 +115,15 @@ def summarize_article(article: Article, complete, qa: QAConfig = QAConfig(),
     return SummaryResult(text, flags, notes, details)
 
 
+EXTRACTIVE_MOST = 3   # sentences of the article quoted as its summary
+
+
 def extractive(chosen: list[SourceSentence], most: int, budget: int = 600) -> list[SourceSentence]:
-    """The safe summary: the best of the chosen sentences, in article order, within a budget."""
-    ranked = sorted(chosen, key=lambda s: (-s.score, s.index))
+    """The safe summary: the best of the chosen sentences, in article order, within a budget -
+    at most three, never the author's anecdotes or thanks while another sentence is left."""
+    most = min(most, EXTRACTIVE_MOST)
+    plain = [s for s in chosen if not is_anecdote(s.text)] or chosen
+    ranked = sorted(plain, key=lambda s: (-s.score, s.index))
     picked, size = [], 0
     for s in ranked:
         if len(picked) >= most or (picked and size + len(s.text) > budget):

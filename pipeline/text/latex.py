@@ -58,6 +58,8 @@ _ASCII_MACRO = re.compile(r"\\[A-Za-z]+")
 _CJK_PUNCTUATION = regex.compile(f"[{CJK_PUNCTUATION_CLASS}]")
 _HAN = regex.compile(f"[{HAN_CLASS}]")
 MOST_HAN_IN_A_FORMULA = 6
+LATE_CLOSE_CHARS = 80
+_SENTENCE_END = re.compile("[。！？!?]")
 _MATH_SIGNS = re.compile(r"\\[A-Za-z]|[\^_=]")   # a command, a script, an equation: math around the words
 # `\[IOI2000\]`, `\[1\]`: markdown's escaped brackets around a name or a number, not display math.
 _ESCAPED_BRACKETS_BODY = re.compile(r"\s*(?:[A-Za-z]*\d[A-Za-z\d]*)\s*")
@@ -78,9 +80,20 @@ DISPLAY_ENVS = {
 def _has_prose(math_body: str) -> bool:
     """Whether a `$…$` pair encloses prose (a stray `$` paired with the next one), not a formula."""
     plain = _TEXT_ARG.sub("", math_body)
+    if _closed_late(plain):
+        return False
     han = len(_HAN.findall(plain))
     return bool(_CJK_PUNCTUATION.search(plain)) or han > MOST_HAN_IN_A_FORMULA or (
         han > 0 and not _MATH_SIGNS.search(plain))
+
+
+def _closed_late(plain: str) -> bool:
+    """A formula its author closed a clause too late (`$||w||=1，那么两者相等$`): it opens with math
+    - an equation, a script or a command before the first Chinese - and ends within the sentence.
+    MathJax typesets it so, and so it is counted (the English layout puts its Chinese in `\\text{}`)."""
+    first_han = _HAN.search(plain)
+    return (first_han is not None and len(plain) <= LATE_CLOSE_CHARS and not _SENTENCE_END.search(plain)
+            and _MATH_SIGNS.search(plain[:first_han.start()]) is not None)
 
 
 def _not_math(token: str, body: str) -> bool:

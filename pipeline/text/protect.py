@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.text.latex import find_latex_spans
+from pipeline.text.links import LINK, link_kind
 from pipeline.document import Span
 from pipeline.text.spans import rewrite
 
@@ -39,11 +40,13 @@ CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]*?[^`\n][^\n]*?(?<!`)\1(?!`)")
 _ROLE = re.compile(r"(?<![`\w/\\{])(?::[A-Za-z][\w-]*:|\{[A-Za-z][\w-]*\})" + CODE_SPAN.pattern.replace("(`+)", "(?P<r>`+)")
                    .replace("\\1", "(?P=r)"))
 
+AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^>\s]+>|<[\w.+-]+@[\w-]+(?:\.[\w-]+)+>")
+
 # Non-LaTeX pieces of markdown prose that must reach the output unchanged.
 _MARKDOWN_INLINE = re.compile(
-    r"!\[[^\]\n]*\]\([^)\s]+[^)]*\)"  # image, whole
-    r"|(?<=\])\([^)\s]+[^)]*\)"  # the (url) of a link; its text is translated
-    r"|<https?://[^>\s]+>"       # autolink
+    r"!\[[^\]\n]*\]\([^)\s]+[^)]*\)"  # an image LINK does not read, whole
+    r"|(?<=\])\([^)\s]+[^)]*\)"  # the (url) of a link LINK does not read; its text is translated
+    r"|<(?:https?://|mailto:)[^>\s]+>|<[\w.+-]+@[\w-]+(?:\.[\w-]+)+>"  # autolink (web, e-mail)
     r"|https?://[^\s)<>，。]+"   # bare URL
     r"|</?[A-Za-z][^<>]*>"       # inline HTML tag
     r"|(?<![\w@])@[^\s,，。:：;；!！?？)）]+"  # an @handle: a name, kept as written
@@ -52,14 +55,20 @@ _MARKDOWN_INLINE = re.compile(
 
 def find_protected_spans(text: str) -> list[Span]:
     """Every span of `text` the model must not see, in order: code spans and roles first, then
-    LaTeX outside them, then the other markdown pieces."""
+    LaTeX outside them, then links and images whole (formulas and code inside a link's text are
+    part of the link: its words are translated on their own, pipeline/text/links.py), then the
+    other markdown pieces."""
     found = [Span(m.start(), m.end(), m.group(), "markup") for m in _ROLE.finditer(text)]
     found += [Span(m.start(), m.end(), m.group(), "code") for m in CODE_SPAN.finditer(text)
               if not _overlaps(m, found)]
     found += [s for s in find_latex_spans(_blanked(text, found)) if not _overlaps(s, found)]
+    for m in LINK.finditer(text):
+        inside = [s for s in found if s.start < m.end() and m.start() < s.end]
+        if all(m.start("text") <= s.start and s.end <= m.end("text") for s in inside):
+            found = [s for s in found if s not in inside] + [Span(m.start(), m.end(), m.group(), link_kind(m))]
     for m in _MARKDOWN_INLINE.finditer(text):
         if not _overlaps(m, found):
-            kind = "name" if m.group().startswith("@") else "markup"
+            kind = "name" if m.group().startswith("@") else "autolink" if AUTOLINK.fullmatch(m.group()) else "markup"
             found.append(Span(m.start(), m.end(), m.group(), kind))
     return sorted(found, key=lambda s: (s.start, s.end))
 

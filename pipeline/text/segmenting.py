@@ -9,7 +9,8 @@ from typing import Callable
 
 from pipeline.text.markup import HTML_TAG, UNSAFE_LINK
 from pipeline.text.latex import find_latex_spans
-from pipeline.document import DISPLAY_MATH, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.document import DISPLAY_MATH, HTML, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.text.links import words_to_translate
 from pipeline.text.protect import find_protected_spans
 from pipeline.text.sentences import SEGMENT_CUT
 from pipeline.text.spans import strip_spans
@@ -34,7 +35,22 @@ def segment_article(article: Article, max_chars: int = DEFAULT_MAX_CHARS, contex
             seg.flags += unsafe_markup_flags(seg)
     if context_chars:
         attach_context(article, context_chars)
+    article.word_segments = reader_word_segments(article)
     return article
+
+
+def reader_word_segments(article: Article) -> list[Segment]:
+    """A segment for each distinct piece of Chinese a reader sees inside a link, an image or an
+    HTML block (pipeline/text/links.py), to be translated like the prose."""
+    words: list[str] = []
+    for block in article.all_blocks:
+        if block.kind == HTML:
+            words += words_to_translate(block.source, "html")
+        for seg in block.segments:
+            for span in seg.spans:
+                if span.kind in ("link", "image"):
+                    words += words_to_translate(span.text, span.kind)
+    return [Segment(source=w, spans=find_protected_spans(w)) for w in dict.fromkeys(words)]
 
 
 def attach_context(article: Article, chars: int) -> None:

@@ -27,7 +27,7 @@ from pipeline.translate.repair import RepairBySentence
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v8"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair; v7: looked-up recurring nouns in requests; v8: sampled answers for a missed term
+TRANSLATOR_VERSION = "retry-v9"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair; v7: looked-up recurring nouns in requests; v8: sampled answers for a missed term; v9: links whole, code and roles first, invented LaTeX neutralised
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
