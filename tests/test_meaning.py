@@ -31,6 +31,9 @@ from pipeline.ingest.reader import parse_text
     (check_name_order, "Adam比SGD收敛得快。", "SGD converges faster than Adam.", "Adam converges faster than SGD."),
     (check_meta_text, "梯度很大。", "The previous answer was rejected: it broke the rules. The gradient is large.",
      "The gradient is large."),
+    (check_meta_text, "写出梯度下降法。", "Sure, here are the translations following your specified rules: (1) Write "
+     "out gradient descent.", "(1) Write out gradient descent."),
+    (check_numbers, "编程语言：C, x86汇编", "Programming language: C, x64 assembly", "Programming language: C, x86 assembly"),
 ])
 def test_each_check_catches_its_error_and_passes_the_right_answer(check, zh, wrong, right):
     assert not check(zh, wrong).ok

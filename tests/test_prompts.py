@@ -12,6 +12,9 @@ from pipeline.backends.prompts import clean_reply
      "Discussing the initialization, parameterization, and standardization of Transformers."),
     ("Translating this title into English: On Muon", "On Muon"),
     ("English: The loss falls.", "The loss falls."),
+    # seen on a real exam paper (corpus, zhangwp): the lead-in reached the file and its summary
+    ("Sure, here are the translations following your specified rules: (1) Write out the descent direction.",
+     "(1) Write out the descent direction."),
     ("```\nThe loss falls.\n```", "The loss falls."),
     # A sentence that only starts like a lead-in is a translation, kept whole.
     ("Translating text by hand is slow: it takes hours.", "Translating text by hand is slow: it takes hours."),

@@ -48,7 +48,8 @@ _LEAD_IN = re.compile(
     # Seen on a seed title, every time: `Translating the Chinese text into English while adhering
     # to the specified rules, we get: "Discussing ..."`.
     r"|^translating (?:the|this) (?:chinese |given |above |following )?(?:text|sentence|title|passage)\b[^:\"\n]{0,150}:\s*"
-    r"|(?:^|(?<=[.!?]\s))here(?: is|'s) the (?:english )?translation[^:\n]*:\s*",
+    r"|(?:^|(?<=[.!?]\s))(?:(?:sure|certainly|okay|ok)[,!.]?\s+)?here(?: is|'s| are) (?:the|my) (?:english )?"
+    r"translations?[^:\n]{0,80}:\s*",
     re.IGNORECASE | re.MULTILINE,
 )
 

@@ -260,7 +260,8 @@ def check_name_order(zh: str, en: str, config: MeaningConfig = MeaningConfig()) 
 # The model talking about its task instead of translating: the retry instruction echoed back,
 # lead-ins, notes on what it assumed (seen in this project's outputs).
 _META = re.compile(
-    r"previous answer|was rejected|follow(?:ing)? (?:every|all|the) rules?|here(?: is|'s) the (?:english )?translation|"
+    r"previous answer|was rejected|follow(?:ing)? (?:every|all|the|your) (?:specified |given )?rules?|"
+    r"here(?: is|'s| are) the (?:english )?translations?|"
     r"(?:^|\(|\s)note:|translat(?:ed|ion) (?:text|is|as follows)|the (?:chinese|original|given|source) text|"
     r"\bplaceholders?\b|\bmarkers?\b|i have assumed|not provided in|as an ai\b|in the (?:given|provided) (?:text|context)",
     re.IGNORECASE)

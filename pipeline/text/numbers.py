@@ -46,7 +46,7 @@ _EN_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10
 _EN_MULTIPLES = {"zeros": 0, "both": 2, "twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "half": 0.5, "dozen": 12,
                  "dozens": 10, "quarter": 0.25}
 _EN_NUMBER = re.compile(
-    r"(?<![A-Za-wyz\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?(?:\s*(?P<pct>%|percent))?"
+    r"(?<!(?-i:[A-Za-wyz\d.,]))(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?(?:\s*(?P<pct>%|percent))?"
     r"(?:[\s-]+(?P<scale>hundred|thousand|million|billion|trillion)s?)?(?!\d)", re.IGNORECASE)
 _EN_VAGUE = re.compile(r"\b(?:(?P<lead>tens|hundreds|thousands)\s+of\s+)?(?P<scale>hundreds|thousands|millions|billions|trillions)\b"
                        r"|\b(?:several|a few)\s+(?P<scale2>hundred|thousand|million|billion|trillion)\b", re.IGNORECASE)
