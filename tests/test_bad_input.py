@@ -48,7 +48,19 @@ def make_cases(root: Path) -> dict:
         "unterminated environment": (put("env.txt", "标题\n\n公式\\begin{equation}a=b 没有结束\n"), [], 0, ""),
         "HTML and script": (put("html.txt", "标题<b>粗</b>\n\n正文<script>alert(1)</script>结束。\n"), [], 0, ""),
         "title with path separators": (put("evil.md", "# ../../出/逃\n\n正文。\n"), [], 0, ""),
+        "YAML alias bomb": (put("bomb.md", alias_bomb()), [], 1, "front matter uses a YAML alias"),
+        "front matter not YAML": (put("yaml.md", "---\ntitle: [unclosed\n---\n\n# 标题\n\n正文。\n"), [], 1,
+                                  "front matter is not valid YAML (line 2 of the file"),
+        "front matter value too long": (put("long.md", f"---\ntitle: {'长' * 9000}\n---\n\n正文。\n"), [], 1,
+                                        "front matter value 'title' is 9,000 characters"),
     }
+
+
+def alias_bomb() -> str:
+    """358 bytes of YAML that expand to ~226 MB: 9 aliases a level over 8 levels, the title the top."""
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"{c}: &{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    return "\n".join(lines + ["title: *i", "---", "", "# 标题", "", "正文。", ""])
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +76,7 @@ def runner():
 CASE_NAMES = ["missing path", "folder without text files", "empty file", "whitespace only", "binary file",
               "NUL bytes in text", "over size limit", "undecodable bytes", "GB18030", "UTF-16 with BOM",
               "UTF-8 BOM and CRLF", "no Chinese", "unbalanced $", "unterminated environment", "HTML and script",
-              "title with path separators"]
+              "title with path separators", "YAML alias bomb", "front matter not YAML", "front matter value too long"]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -163,3 +175,21 @@ def test_two_runs_on_one_output_folder_do_not_interleave(tiny_model_dir, tmp_pat
     kill_group(first)
     assert second.returncode == 1
     assert "another zh2en run is writing here" in stderr and "Traceback" not in stderr
+
+
+def test_a_yaml_alias_bomb_is_refused_fast_and_small(tmp_path):
+    """Read in a process of its own, so its peak memory is its own: a one-line error in well
+    under 5 s, and well under 300 MB (the bomb would build a 226 MB title, 6.8 GB in all)."""
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text(alias_bomb(), encoding="utf-8")
+    probe = ("import resource, sys, time; from pathlib import Path\n"
+             "from pipeline.ingest.reader import IngestError, read_file\n"
+             "start = time.perf_counter()\n"
+             "try:\n    read_file(Path(sys.argv[1])); print('read')\n"
+             "except IngestError as exc:\n    print(exc)\n"
+             "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, timeout=120)
+    message, figures = proc.stdout.strip().splitlines()
+    seconds, peak_kib = float(figures.split()[0]), int(figures.split()[1])
+    assert message.startswith(f"{bomb}: front matter uses a YAML alias") and "\n" not in message
+    assert seconds < 5 and peak_kib < 300 * 1024, (seconds, peak_kib)

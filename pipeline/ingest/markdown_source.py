@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -16,6 +15,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from pipeline.document import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
 from pipeline.ingest.dialects import TITLE, VERBATIM, regions
+from pipeline.ingest.front_matter import read_front_matter
 from pipeline.text.latex import find_latex_spans
 
 _PARSER = (
@@ -80,8 +80,7 @@ def _parse_region(lines: list[str], first_line: int, indent: str, meta: dict | N
         if tok.type == "front_matter":
             covered.update(range(*tok.map))
             if meta is not None:
-                loaded = yaml.safe_load(tok.content) or {}
-                meta.update(loaded if isinstance(loaded, dict) else {})
+                meta.update(read_front_matter(tok.content))
                 dropped.append((0, len("\n".join(lines[:tok.map[1]])), "front matter (title, date, author kept)"))
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             list_markers.append(tok.markup or "-")

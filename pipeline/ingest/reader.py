@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.text.han import HAN
 from pipeline.ingest.decoding import DEFAULT_MAX_BYTES, DecodeError, read_source
+from pipeline.ingest.front_matter import FrontMatterError
 from pipeline.text.latex import find_latex_spans
 from pipeline.ingest.markdown_source import parse_markdown_article
 from pipeline.document import CAPTION, DISPLAY_MATH, HEADING, PARAGRAPH, Article, Block
@@ -78,7 +79,10 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
         raise IngestError(f"{path}: cannot read ({exc.strerror})") from None
     if not decoded.text.strip():
         raise IngestError(f"{path}: empty file")
-    articles = parse_text(decoded.text, path)
+    try:
+        articles = parse_text(decoded.text, path)
+    except FrontMatterError as exc:
+        raise IngestError(f"{path}: {exc}") from None
     if not articles:
         raise IngestError(f"{path}: no article text found")
     for article in articles:

@@ -28,7 +28,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from pipeline.ingest.dialects import admonition_fence, closes_fence
-from pipeline.text.markup import HTML_TAG
+from pipeline.text.markup import HTML_TAG, unsafe_destination
 from pipeline.text.display_math import formula_key
 from pipeline.text.latex import DISPLAY_ENVS, FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.document import Article
@@ -48,7 +48,6 @@ _LINK_TARGET = re.compile(r"\]\(([^()\s]+)")
 _BEGIN_END = re.compile(r"\\(begin|end)\{(\w+\*?)\}")
 _OPENING = re.compile(r"\$\$|\\\[|\\begin\{")
 _CONTAINER_PREFIX = re.compile(r"\n[ \t>]*")
-_RUNS_SCRIPT = re.compile(r"\s*(?:javascript|vbscript|data|file):", re.IGNORECASE)
 
 
 @dataclass
@@ -116,7 +115,7 @@ def link_structures(text: str) -> Counter:
         for child in tok.children or []:
             if child.type in ("link_open", "image"):
                 target = str(child.attrGet("href") or child.attrGet("src") or "")
-                if not _RUNS_SCRIPT.match(target):
+                if not unsafe_destination(target):
                     found[("image" if child.type == "image" else "link", target)] += 1
     return found
 

@@ -16,12 +16,12 @@ from datetime import datetime, timezone
 import yaml
 
 from pipeline.output.numbering import unnumbered_copy
-from pipeline.text.markup import CONTROL_CHARS, HTML_TAG, UNSAFE_LINK
+from pipeline.text.markup import CONTROL_CHARS, HTML_TAG
 from pipeline.text.formula_text import rewrite_text_args
 from pipeline.text.display_math import display_body, dollar_delimited
 from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.text.han import HAN
-from pipeline.text.links import english_markup, pinyin_name, with_words
+from pipeline.text.links import english_markup, neutralise_unsafe_links, pinyin_name, with_words
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
 from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
@@ -219,15 +219,16 @@ def _english_table(block: Block, words: dict[str, str]) -> str:
 
 
 def escape_html(text: str, spans=()) -> str:
-    """`<` outside formulas and inline code becomes `&lt;`, and a link to `javascript:` (or
-    another scheme a browser would run) loses its `(`: HTML or script in a source shows as
+    """`<` outside formulas and inline code becomes `&lt;`, and a link or reference definition
+    whose address is not http, https, mailto or relative (`javascript:`, entity-encoded too) is
+    shown as text (links.neutralise_unsafe_links): HTML or script in a source shows as
     text and cannot run where the markdown is rendered. Formulas and inline code stay
     byte-identical - unless they hold what a renderer would take for an HTML tag (then they
     are not LaTeX, are escaped too, and segmenting has flagged them); a code span and an autolink
     (`<https://…>`, `<a@b.org>`) never are: every renderer shows them as written, or as a link."""
     keep = [s for s in spans if "<" in s.text and (s.kind in ("code", "autolink") or
                                                    s.kind != "markup" and not HTML_TAG.search(s.text))]
-    text = UNSAFE_LINK.sub(r"]\\(\1", CONTROL_CHARS.sub("", text))
+    text = neutralise_unsafe_links(CONTROL_CHARS.sub("", text))
     return rewrite(text, locate_restored(text, keep), prose=lambda prose: prose.replace("<", "&lt;"))
 
 

@@ -22,20 +22,25 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.output import site_safety
 from pipeline.output.render import BOTH_MARK, EN_MARK, NOTE_MARK, ZH_MARK, split_front_matter
 from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.text.spans import rewrite
 
-MATHJAX_FILES = ("tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
+MATHJAX_FILES = ("tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2", "ui/safe.js")
 
 # Numbered equations, \label/\eqref; the packages the articles use loaded up front (\boldsymbol
 # was red with MkDocs-Material's documented snippet); an unknown command is an error box, not text.
+# Formulas are kept byte for byte, so MathJax's safe extension guards what they may do: \href only
+# to http, https or mailto; \style, \class, \cssId filtered to harmless values (no url()).
 MATHJAX_CONFIG = """window.MathJax = {
-  loader: {load: ['[tex]/boldsymbol', '[tex]/html', '[tex]/color']},
+  loader: {load: ['ui/safe', '[tex]/boldsymbol', '[tex]/html', '[tex]/color']},
   tex: {inlineMath: [['\\\\(', '\\\\)']], displayMath: [['\\\\[', '\\\\]']], processEscapes: true,
         processEnvironments: true, tags: 'ams',
         packages: {'[+]': ['boldsymbol', 'html', 'color'], '[-]': ['noundefined']}},
-  options: {ignoreHtmlClass: '.*|', processHtmlClass: 'arithmatex'}
+  options: {ignoreHtmlClass: '.*|', processHtmlClass: 'arithmatex',
+            safeOptions: {allow: {URLs: 'safe', classes: 'safe', cssIDs: 'safe', styles: 'safe'},
+                          safeProtocols: {http: true, https: true, mailto: true, file: false, javascript: false, data: false}}}
 };
 """
 
@@ -152,7 +157,8 @@ def site_config(pages: list[Page]) -> dict:
             "theme": {"name": "material", "font": False, "language": "en"},
             "plugins": ["search"],
             "markdown_extensions": [{"pymdownx.arithmatex": {"generic": True}}, "github-callouts", "admonition",
-                                    "tables", "md_in_html", "attr_list"],
+                                    "tables", "md_in_html", "footnotes"],
+            "hooks": [str(Path(site_safety.__file__))],
             "extra_javascript": ["javascripts/mathjax-config.js", "javascripts/mathjax/tex-mml-chtml.js"],
             "extra_css": ["stylesheets/zh2en.css"], "extra": {"generator": False}}
 

@@ -12,6 +12,7 @@ import regex
 
 from pipeline.document import HTML, Article, Span
 from pipeline.text.han import HAN, HAN_CLASS
+from pipeline.text.markup import unsafe_destination
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
 
 # `[text](dest "title")`, `![alt](src)`, `[text][ref]`: one level of brackets inside the text.
@@ -25,6 +26,39 @@ _HAN = regex.compile(f"[{HAN_CLASS}]")
 # alt/title attributes.
 _HTML_TEXT = re.compile(r">(?P<text>[^<>]+)<|<!--(?P<comment>.*?)-->", re.DOTALL)
 _HTML_ATTRIBUTE = re.compile(r"\b(?:alt|title)\s*=\s*(?P<q>[\"'])(?P<text>[^\"'<>]*)(?P=q)", re.IGNORECASE)
+
+
+# A link reference definition, `[label]: destination`, up to three spaces in (CommonMark); in a
+# quote or list item after its markers.
+REFERENCE_DEFINITION = re.compile(r"^(?P<lead>[ \t>*+\-\d.)]*?)\[(?P<label>[^\[\]\n]+)\]:[ \t]*(?P<dest>\S+)", re.MULTILINE)
+
+
+def unsafe_links(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a link, image or reference definition whose address is not http,
+    https, mailto or relative (markup.unsafe_destination): (start, end) of each."""
+    found = [m.span() for m in LINK.finditer(text) if m.group("dest") is not None and unsafe_destination(m.group("dest"))]
+    return found + [m.span() for m in REFERENCE_DEFINITION.finditer(text) if unsafe_destination(m.group("dest"))]
+
+
+def neutralise_unsafe_links(text: str) -> str:
+    """`text` with each unsafe link shown as text: `[t]\\(javascript:…)`, `\\[r]: javascript:…`
+    (a backslash before the bracket a renderer would read as the link)."""
+    out, pos = [], 0
+    for start, end in sorted(unsafe_links(text)):
+        if start < pos:
+            continue
+        piece = text[start:end]
+        m = LINK.fullmatch(piece)
+        if m is not None and m.group("dest") is not None:
+            cut = m.start("dest") - 1   # the "(" after "]"
+            piece = piece[:cut] + "\\" + piece[cut:]
+        else:
+            lead = REFERENCE_DEFINITION.match(piece)
+            cut = len(lead.group("lead")) if lead else 0
+            piece = piece[:cut] + "\\" + piece[cut:]
+        out += [text[pos:start], piece]
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 def link_kind(match: re.Match) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from pipeline.text.markup import HTML_TAG, UNSAFE_LINK
+from pipeline.text.markup import HTML_TAG
 from pipeline.text.latex import find_latex_spans
 from pipeline.document import DISPLAY_MATH, HTML, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
-from pipeline.text.links import words_to_translate
+from pipeline.text.links import unsafe_links, words_to_translate
 from pipeline.text.protect import find_protected_spans
 from pipeline.text.sentences import SEGMENT_CUT
 from pipeline.text.spans import strip_spans
@@ -71,8 +71,9 @@ def unsafe_markup_flags(seg: Segment) -> list[str]:
     flags = []
     if any(HTML_TAG.search(s.text) for s in seg.spans if s.kind not in ("markup", "code")):
         flags.append("a formula in the source holds an HTML tag: shown escaped, not as written")
-    if UNSAFE_LINK.search(seg.source):
-        flags.append("a link in the source runs script (javascript:, data:, …): shown as text, not as a link")
+    if unsafe_links(seg.source):
+        flags.append("a link in the source is not to http, https, mailto or this site (javascript:, data:, …): "
+                     "shown as text, not as a link")
     return flags
 
 
