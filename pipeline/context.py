@@ -45,10 +45,11 @@ class RunContext:
         if self.progress is not None:
             self.progress(done, total)
 
-    def close(self) -> None:
+    def close(self) -> str | None:
+        """Close the model and the memory; a line for the user if the memory could not store
+        everything (TranslationMemory.close)."""
         self.backend.close()
-        if self.memory is not None:
-            self.memory.close()
+        return self.memory.close() if self.memory is not None else None
 
     def __reduce__(self):
         # Pickled for another process (a Dask worker): only the settings travel.

@@ -1,5 +1,9 @@
 """Translation memory keys: only the same model, glossary and prompt get a hit."""
 
+import sqlite3
+from contextlib import contextmanager
+
+from pipeline.store import memory as memory_module
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 
 
@@ -36,3 +40,67 @@ def test_an_answers_confidence_is_kept_and_an_older_memory_gains_the_columns(tmp
     assert memory.get(ctx, "旧的。") == Entry("旧的。", "Old.")   # kept, with no confidence
     memory.put(ctx, Entry("新的。", "New.", confidence=(0.91, 0.42)))
     assert memory.get(ctx, "新的。").confidence == (0.91, 0.42)
+
+
+@contextmanager
+def write_locked(path):
+    """Another process's long write transaction on the memory (a `tm import` of another tool)."""
+    holder = sqlite3.connect(str(path), check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO term_lookups VALUES ('held', 'held', 'held', 'now')")
+    try:
+        yield holder
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_busy_memory_keeps_answers_in_memory_and_stores_them_when_the_lock_goes(tmp_path, monkeypatch):
+    monkeypatch.setattr(memory_module, "WRITE_WAIT_SECONDS", 0.1)
+    path, ctx = tmp_path / "tm.sqlite", MemoryContext("m", "g", "p")
+    TranslationMemory(path).close()
+    memory = TranslationMemory(path)
+    with write_locked(path):
+        memory.put_many([(ctx, Entry("中文", "Chinese", ()))], wait=0.1)   # busy: kept, no error
+        memory.put_summary("s", "A summary.", [], [], {})
+        memory.put_lookup(ctx, "注意力", "attention")
+        assert memory.get(ctx, "中文").translation == "Chinese"          # served from what is kept
+        assert memory.get_summary("s")[0] == "A summary." and memory.get_lookup(ctx, "注意力") == "attention"
+    assert memory.close(wait=5) is None and memory.unstored == 0
+    again = TranslationMemory(path)
+    assert again.get(ctx, "中文").translation == "Chinese" and again.get_lookup(ctx, "注意力") == "attention"
+    again.close()
+
+
+def test_a_memory_that_stays_locked_is_named_not_an_error(tmp_path):
+    path, ctx = tmp_path / "tm.sqlite", MemoryContext("m", "g", "p")
+    TranslationMemory(path).close()
+    memory = TranslationMemory(path)
+    with write_locked(path):
+        memory.put_many([(ctx, Entry("中文", "Chinese", ()))], wait=0.1)
+        note = memory.close(wait=0.2)
+    assert memory.unstored == 1 and str(path) in note and "not stored" in note
+    assert TranslationMemory(path).get(ctx, "中文") is None   # nothing half-written
+
+
+def test_a_locked_memory_never_loses_an_article(tiny_model_dir, tmp_path, monkeypatch):
+    """A whole translation with the memory write-locked by another process the whole time: the
+    article is written, and stderr names the database and what was not stored."""
+    from typer.testing import CliRunner
+
+    from zh2en.cli import app
+
+    monkeypatch.setattr(memory_module, "WRITE_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(memory_module, "CLOSE_WAIT_SECONDS", 0.5)
+    state = tmp_path / "state"
+    monkeypatch.setenv("ZH2EN_STATE_DIR", str(state))
+    TranslationMemory(state / "memory.sqlite").close()
+    source = tmp_path / "a.md"
+    source.write_text("# 注意力\n\n我们知道，梯度裁剪是常用技巧。\n\n第二段文字。\n", encoding="utf-8")
+    with write_locked(state / "memory.sqlite"):
+        result = CliRunner().invoke(app, ["translate", str(source), "-o", str(tmp_path / "out"), "--backend", "marian",
+                                          "--model-dir", str(tiny_model_dir), "--no-summary"])
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "out").glob("*.en.md"))) == 1
+    assert "not stored in the translation memory" in result.stderr and str(state / "memory.sqlite") in result.stderr
+    assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr

@@ -46,14 +46,14 @@ def test_foreign_tmx_is_filed_under_the_given_context(tmp_path):
     assert import_tmx(memory, path, CTX) == 1 and memory.get(CTX, "注意力").translation == "attention"
 
 
-def test_import_streams_and_a_bad_unit_late_in_the_file_stores_nothing(tmp_path):
+def test_import_streams_in_batches_and_a_bad_unit_late_in_the_file_stores_nothing(tmp_path):
     units = "".join(f'<tu><tuv xml:lang="zh-CN"><seg>句子{i}</seg></tuv><tuv xml:lang="en"><seg>sentence {i}</seg></tuv></tu>'
                     for i in range(5000))
     good = tmp_path / "big.tmx"
     good.write_text(f'<tmx version="1.4"><header/><body>{units}</body></tmx>', encoding="utf-8")
     memory, seen = TranslationMemory(tmp_path / "m.sqlite"), []
     assert import_tmx(memory, good, CTX, progress=seen.append) == 5000
-    assert seen == [1000, 2000, 3000, 4000, 5000] and memory.get(CTX, "句子4999").translation == "sentence 4999"
+    assert seen == [2000, 4000, 5000] and memory.get(CTX, "句子4999").translation == "sentence 4999"
     bad = tmp_path / "bad.tmx"
     bad.write_text(f'<tmx version="1.4"><header/><body>{units}<tu><tuv xml:lang="en"/></tu></body></tmx>',
                    encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from zh2en.common import app, check_backend, err, fail, open_context, out, print_failures, sample_page
+from zh2en.common import app, check_backend, close_context, err, fail, open_context, out, print_failures, sample_page
 
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402  (after zh2en.common: Prefect's settings)
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
@@ -117,7 +117,7 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
         err.print("zh2en: interrupted; files already written are kept", markup=False)
         raise typer.Exit(130) from None
     finally:
-        ctx.close()
+        close_context(ctx)
 
 
 def _print_written_since(output: Path, started: float) -> None:
@@ -175,7 +175,7 @@ def summarize(
     except ServerError as exc:
         fail(str(exc))
     finally:
-        ctx.close()
+        close_context(ctx)
     for article in articles:
         out.print(f"## {article.title_en or article.label}\n", markup=False)
         out.print((article.summary or "(no summary)") + "\n", markup=False)

@@ -58,6 +58,13 @@ def open_context(settings: Settings, progress: Optional[Progress] = None, backen
     return ctx
 
 
+def close_context(ctx) -> None:
+    """Close a run's model and memory; say so if the memory could not store everything."""
+    note = ctx.close()
+    if note:
+        err.print(f"zh2en: notice: {note}", markup=False)
+
+
 def memory_notice(memory: TranslationMemory | None) -> None:
     if memory is not None and memory.notice:
         err.print(f"zh2en: notice: {memory.notice}", markup=False)

@@ -17,7 +17,7 @@ from pipeline.backends.model_store import ModelUnavailable
 from pipeline.settings import Settings
 from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
 from pipeline.store.tmx import TMXError, export_tmx, import_tmx
-from zh2en.common import app, check_backend, err, fail, memory_notice, open_context, out, sample_page
+from zh2en.common import app, check_backend, close_context, err, fail, memory_notice, open_context, out, sample_page
 
 
 def _load_backend(name: str, model_dir: Optional[Path], settings: Settings, summary_prompt: Optional[str] = None):
@@ -108,7 +108,7 @@ def tm_import(
     except TMXError as exc:
         fail(str(exc))
     finally:
-        ctx.close()
+        close_context(ctx)
     err.print(f"zh2en: imported {n} segment(s) from {tmx}", markup=False)
 
 
@@ -142,7 +142,7 @@ def eval_command(
         if baseline:
             results.append(evaluate_baseline(lines, refs, model))
     finally:
-        ctx.close()
+        close_context(ctx)
     if as_json:
         out.print_json(data={"src": str(src), "ref": str(ref), "lines": len(lines), "model": model.model_id,
                              "systems": [r.as_dict() for r in results]})

@@ -5,6 +5,12 @@ A segment is found again only under the same normalised source text, model (sha2
 glossary version and prompt version - so another model's output, or one made under an older
 glossary or prompt, is never served. Writes commit at once, so a killed run keeps every
 segment it finished and the next run resumes from there.
+
+Another process may hold the write lock for a while (`zh2en tm import` of a large file commits
+in batches, but other tools may not). A write that finds the database busy is kept in memory
+(and served from there) and retried with the next write; closing waits a bounded time for the
+lock. What still could not be stored is counted and named (`unstored`), never an error: the
+memory is a cache, the translated articles are written whatever it does.
 """
 
 from __future__ import annotations
@@ -77,12 +83,22 @@ class Entry:
 _ADDED_COLUMNS = {"confidence_mean": "REAL", "confidence_min": "REAL"}
 
 
+WRITE_WAIT_SECONDS = 2.0    # a write waits this long for a busy database, then is kept for later
+CLOSE_WAIT_SECONDS = 60.0   # closing waits this long for the lock before giving up what is kept
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class TranslationMemory:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.notice: str | None = None  # set when a corrupt memory was moved aside
+        self._pending: list[tuple[str, str, str, tuple]] = []   # (table, key, SQL, row) a busy database has not taken
+        self.unstored = 0                                         # rows given up at close
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
@@ -115,10 +131,34 @@ class TranslationMemory:
             raise
         return db
 
+    def _kept(self, table: str, key: str) -> tuple | None:
+        """The newest row for `key` still waiting for a busy database (caller holds the lock)."""
+        return next((row for t, k, _, row in reversed(self._pending) if t == table and k == key), None)
+
+    def _write(self, rows: list[tuple[str, str, str, tuple]], wait: float = WRITE_WAIT_SECONDS) -> None:
+        """Store `rows` (with any kept earlier) in one transaction; a database busy for `wait`
+        seconds keeps them for the next write (caller holds the lock)."""
+        self._pending.extend(rows)
+        if not self._pending:
+            return
+        self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        try:
+            with self._db:
+                for _, _, sql, row in self._pending:
+                    self._db.execute(sql, row)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                del self._pending[len(self._pending) - len(rows):]
+                raise
+            return
+        self._pending.clear()
+
     def get(self, ctx: MemoryContext, source: str) -> Entry | None:
         with self._lock:
-            row = self._db.execute("SELECT source, translation, flags, notes, attempts, confidence_mean, confidence_min "
-                                   "FROM segments WHERE key = ?", (ctx.key(source),)).fetchone()
+            kept = self._kept("segments", ctx.key(source))
+            row = (kept[1], kept[2], kept[6], kept[7], kept[8], kept[10], kept[11]) if kept else self._db.execute(
+                "SELECT source, translation, flags, notes, attempts, confidence_mean, confidence_min "
+                "FROM segments WHERE key = ?", (ctx.key(source),)).fetchone()
         if row is None:
             return None
         confidence = (row[5], row[6]) if row[5] is not None else None
@@ -127,22 +167,20 @@ class TranslationMemory:
     def put(self, ctx: MemoryContext, entry: Entry) -> None:
         self.put_many([(ctx, entry)])
 
-    def put_many(self, items) -> int:
+    def put_many(self, items, wait: float = WRITE_WAIT_SECONDS) -> int:
         """Store (context, entry) pairs in one transaction: if `items` raises part way, none
-        of them is stored. Returns how many were."""
-        n = 0
-        with self._lock, self._db:
-            for ctx, entry in items:
-                self._db.execute("INSERT OR REPLACE INTO segments (key, source, translation, model_sha256, "
-                                 "glossary_version, prompt_version, flags, notes, attempts, created, confidence_mean, "
-                                 "confidence_min) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(ctx, entry))
-                n += 1
-        return n
+        of them is stored. Returns how many were given (a busy database keeps them for later)."""
+        rows = [("segments", row[0], _PUT_SEGMENT, row) for row in (_row(ctx, entry) for ctx, entry in items)]
+        with self._lock:
+            self._write(rows, wait)
+        return len(rows)
 
     def get_summary(self, key: str) -> tuple[str | None, list[str], list[str], dict] | None:
         """(text, flags, notes, details) of the summary stored under `key` (see stages.summary_key)."""
         with self._lock:
-            row = self._db.execute("SELECT text, flags, notes FROM summaries WHERE key = ?", (key,)).fetchone()
+            kept = self._kept("summaries", key)
+            row = kept[1:4] if kept else self._db.execute("SELECT text, flags, notes FROM summaries WHERE key = ?",
+                                                          (key,)).fetchone()
         if row is None:
             return None
         notes = json.loads(row[2])   # a list, or (since summary-v3) {"notes": [...], "details": {...}}
@@ -151,22 +189,24 @@ class TranslationMemory:
         return row[0], json.loads(row[1]), notes["notes"], notes["details"]
 
     def put_summary(self, key: str, text: str | None, flags: list[str], notes: list[str], details: dict) -> None:
-        with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
-                             (key, text, json.dumps(flags, ensure_ascii=False),
-                              json.dumps({"notes": notes, "details": details}, ensure_ascii=False), _now()))
+        row = (key, text, json.dumps(flags, ensure_ascii=False),
+               json.dumps({"notes": notes, "details": details}, ensure_ascii=False), _now())
+        with self._lock:
+            self._write([("summaries", key, "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)", row)])
 
     def get_lookup(self, ctx: MemoryContext, asked: str) -> str | None:
         """The English stored for a term lookup (pipeline/recurring_terms.py); "" for a lookup
         that gave no usable answer, None for one never made."""
         with self._lock:
-            row = self._db.execute("SELECT english FROM term_lookups WHERE key = ?", (ctx.key(asked),)).fetchone()
+            kept = self._kept("term_lookups", ctx.key(asked))
+            row = kept[2:3] if kept else self._db.execute("SELECT english FROM term_lookups WHERE key = ?",
+                                                          (ctx.key(asked),)).fetchone()
         return None if row is None else row[0]
 
     def put_lookup(self, ctx: MemoryContext, asked: str, english: str) -> None:
-        with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO term_lookups VALUES (?, ?, ?, ?)",
-                             (ctx.key(asked), asked, english, _now()))
+        row = (ctx.key(asked), asked, english, _now())
+        with self._lock:
+            self._write([("term_lookups", row[0], "INSERT OR REPLACE INTO term_lookups VALUES (?, ?, ?, ?)", row)])
 
     def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""
@@ -182,9 +222,24 @@ class TranslationMemory:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
 
-    def close(self) -> None:
+    def close(self, wait: float | None = None) -> str | None:
+        """Store what a busy database kept back (waiting up to `wait` seconds), and close. A
+        line for the user when some of it could not be stored, else None."""
+        wait = CLOSE_WAIT_SECONDS if wait is None else wait
         with self._lock:
+            self._write([], wait)
+            self.unstored = len(self._pending)
             self._db.close()
+        if not self.unstored:
+            return None
+        return (f"{self.unstored} translation(s) not stored in the translation memory {self.path}: it stayed locked "
+                f"by another process for {wait:.0f} s (a long 'zh2en tm import'?); the articles are written, "
+                "and these passages will be translated again next time")
+
+
+_PUT_SEGMENT = ("INSERT OR REPLACE INTO segments (key, source, translation, model_sha256, glossary_version, "
+                "prompt_version, flags, notes, attempts, created, confidence_mean, confidence_min) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def _row(ctx: MemoryContext, entry: Entry) -> tuple:

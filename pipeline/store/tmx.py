@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.store.atomic import atomic_output_path
+from pipeline.store import memory as memory_module
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 
 SRC_LANG = "zh-CN"
@@ -47,14 +48,31 @@ def export_tmx(memory: TranslationMemory, path: Path, context: MemoryContext | N
     return len(rows)
 
 
+IMPORT_BATCH = 2000   # units a transaction: the write lock is never held for long (a run may be translating)
+
+
 def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext, progress=None) -> int:
-    """Stream the file unit by unit (a large TMX is never held in memory whole) into one
-    transaction: a malformed unit anywhere rolls it back, so a bad file stores nothing.
-    `progress(n)` is called every 1,000 units."""
-    return memory.put_many(_read_units(Path(path), default, progress))
+    """Stream the file unit by unit (a large TMX is never held in memory whole): read through
+    once to check every unit - a malformed one anywhere means nothing is stored - then store it
+    in transactions of IMPORT_BATCH units, each waiting as long as closing would for a busy
+    database. `progress(n)` is called after each batch."""
+    for _ in _read_units(Path(path), default):
+        pass
+    stored, batch = 0, []
+    for unit in _read_units(Path(path), default):
+        batch.append(unit)
+        if len(batch) == IMPORT_BATCH:
+            stored += memory.put_many(batch, wait=memory_module.CLOSE_WAIT_SECONDS)
+            batch = []
+            if progress is not None:
+                progress(stored)
+    stored += memory.put_many(batch, wait=memory_module.CLOSE_WAIT_SECONDS)
+    if progress is not None and batch:
+        progress(stored)
+    return stored
 
 
-def _read_units(path: Path, default: MemoryContext, progress=None):
+def _read_units(path: Path, default: MemoryContext):
     try:
         events = etree.iterparse(str(path), events=("start", "end"), resolve_entities=False, no_network=True,
                                  huge_tree=False, load_dtd=False)
@@ -76,8 +94,6 @@ def _read_units(path: Path, default: MemoryContext, progress=None):
             element.clear()
             while element.getprevious() is not None:  # drop what is done: memory stays flat
                 del element.getparent()[0]
-            if progress is not None and n % 1000 == 0:
-                progress(n)
     except etree.XMLSyntaxError as exc:
         raise TMXError(f"{path}: not well-formed XML: {exc}") from None
     except OSError as exc:
