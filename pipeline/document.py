@@ -16,6 +16,7 @@ LIST_ITEM = "list_item"
 CODE = "code"            # fenced or indented code: never translated
 DISPLAY_MATH = "display_math"  # a display formula standing alone: never translated
 HTML = "html"            # raw HTML: kept, but escaped so it cannot run when rendered
+DEFINITIONS = "definitions"  # link reference definitions ([r]: url "title"): kept, titles translated
 TABLE = "table"          # a markdown table: kept as written (formulas too), HTML in it escaped
 
 TRANSLATED_KINDS = {PARAGRAPH, HEADING, CAPTION, LIST_ITEM, TABLE}

@@ -13,9 +13,10 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from pipeline.document import CODE, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
+from pipeline.document import CODE, DEFINITIONS, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article, Block
 from pipeline.ingest.dialects import TITLE, VERBATIM, regions
 from pipeline.ingest.front_matter import read_front_matter
+from pipeline.text.links import REFERENCE_DEFINITION
 from pipeline.text.latex import find_latex_spans
 
 _PARSER = (
@@ -113,7 +114,9 @@ def _parse_region(lines: list[str], first_line: int, indent: str, meta: dict | N
             kind = HTML if tok.type == "html_block" else CODE
             add(Block(kind, _verbatim_source(tok, lines, containers), prefix=_prefix(containers)))
     for start, end in _uncovered(lines, covered):
-        placed.append((first_line + start, Block(CODE, "\n".join(lines[start:end]), prefix=indent)))
+        text = "\n".join(lines[start:end])
+        kind = DEFINITIONS if all(REFERENCE_DEFINITION.match(line) for line in lines[start:end]) else CODE
+        placed.append((first_line + start, Block(kind, text, prefix=indent)))
     return placed
 
 

@@ -81,16 +81,17 @@ def checked_source(article: Article) -> str:
 
 def take_inventory(text: str) -> Inventory:
     inventory = Inventory()
-    for formula, kind in _formulas(text):
+    code_blocks, prose = _split_fences(text)
+    outside_code = _INLINE_CODE.sub(" ", prose)   # `echo $HOME` is code, not a formula's opening
+    for formula, kind in _formulas(outside_code):
         inventory.formulas[formula_key(normalise_formula(formula), kind)] += 1
-    for m in _BEGIN_END.finditer(text):
+    for m in _BEGIN_END.finditer(outside_code):
         if m.group(2) in DISPLAY_ENVS:
             inventory.environments[(m.group(1), m.group(2))] += 1
     for sentence in PIECE_CUT.split(text):
         han = "".join(HAN.findall(sentence))
         if han:
             inventory.sentences.append(han)
-    code_blocks, prose = _split_fences(text)
     inventory.code = code_blocks + [m.group() for m in _INLINE_CODE.finditer(prose)]
     inventory.links = _LINK_TARGET.findall(prose)
     inventory.links += [u for u in _URL.findall(prose) if not any(u in t for t in inventory.links + inventory.code)]

@@ -21,9 +21,9 @@ from pipeline.text.formula_text import rewrite_text_args
 from pipeline.text.display_math import display_body, dollar_delimited
 from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.text.han import HAN
-from pipeline.text.links import english_markup, neutralise_unsafe_links, pinyin_name, with_words
+from pipeline.text.links import REFERENCE_DEFINITION, english_markup, neutralise_unsafe_links, pinyin_name, with_words
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
-from pipeline.document import CAPTION, CODE, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
+from pipeline.document import CAPTION, CODE, DEFINITIONS, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
 EN_MARK = "<!-- en -->"
@@ -96,7 +96,7 @@ def untitled_heading(article: Article, words: int = 8) -> str | None:
     """A heading for an article without a title (a listing-page excerpt): the date and the
     first words of its English (formulas and code left out, so none is cut in half), marked as
     not the author's."""
-    block = next((b for b in article.blocks if b.kind not in (CODE, DISPLAY_MATH, HTML) and b.translation), None)
+    block = next((b for b in article.blocks if b.kind not in (CODE, DISPLAY_MATH, HTML, DEFINITIONS) and b.translation), None)
     if block is None:
         return None
     prose = strip_restored(block.translation, [s for seg in block.segments for s in seg.spans])
@@ -158,12 +158,13 @@ def render_block(block: Block, words: dict[str, str] | None = None,
     if block.kind == DISPLAY_MATH:
         math = dollar_delimited(escape_html(block.source, spans))
         return [BOTH_MARK, _indent(math, block.prefix), ""] + _flag_lines(block)
-    if block.kind == HTML:
-        english = with_words(block.source, "html", words)
+    if block.kind in (HTML, DEFINITIONS):   # escaped: a definition's address is checked like a link's
+        escape = escape_html if block.kind == HTML else _escaped_definitions
+        english = with_words(block.source, block.kind, words)
         if english == block.source:
-            return [BOTH_MARK, _indent(escape_html(block.source), block.prefix), ""] + _flag_lines(block)
-        return [ZH_MARK, _indent(escape_html(block.source), block.prefix), "",
-                EN_MARK, _indent(escape_html(english), block.prefix), ""] + _flag_lines(block)
+            return [BOTH_MARK, _indent(escape(block.source), block.prefix), ""] + _flag_lines(block)
+        return [ZH_MARK, _indent(escape(block.source), block.prefix), "",
+                EN_MARK, _indent(escape(english), block.prefix), ""] + _flag_lines(block)
     if block.kind == TABLE:  # the original as written, then the table of translated cells
         zh = dollar_delimited(unnumbered_copy(escape_html(block.source, find_latex_spans(block.source))))
         en = dollar_delimited(_english_table(block, words))
@@ -230,6 +231,19 @@ def escape_html(text: str, spans=()) -> str:
                                                    s.kind != "markup" and not HTML_TAG.search(s.text))]
     text = neutralise_unsafe_links(CONTROL_CHARS.sub("", text))
     return rewrite(text, locate_restored(text, keep), prose=lambda prose: prose.replace("<", "&lt;"))
+
+
+def _escaped_definitions(text: str) -> str:
+    """Link reference definitions escaped like prose (escape_html), but a `<destination>` in
+    angle brackets kept: it is the definition's address, not a tag."""
+    lines = []
+    for line in escape_html(text).split("\n"):
+        m = REFERENCE_DEFINITION.match(line)
+        if m and m.group("dest").startswith("&lt;"):
+            dest = "<" + m.group("dest")[4:]
+            line = line[:m.start("dest")] + dest + line[m.end("dest"):]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def stray_dollars_escaped(english: str, spans) -> str:

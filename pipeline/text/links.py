@@ -10,7 +10,7 @@ import re
 
 import regex
 
-from pipeline.document import HTML, Article, Span
+from pipeline.document import DEFINITIONS, HTML, Article, Span
 from pipeline.text.han import HAN, HAN_CLASS
 from pipeline.text.markup import unsafe_destination
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
@@ -31,6 +31,9 @@ _HTML_ATTRIBUTE = re.compile(r"\b(?:alt|title)\s*=\s*(?P<q>[\"'])(?P<text>[^\"'<
 # A link reference definition, `[label]: destination`, up to three spaces in (CommonMark); in a
 # quote or list item after its markers.
 REFERENCE_DEFINITION = re.compile(r"^(?P<lead>[ \t>*+\-\d.)]*?)\[(?P<label>[^\[\]\n]+)\]:[ \t]*(?P<dest>\S+)", re.MULTILINE)
+
+
+_DEFINITION_TITLE = re.compile(r"[ \t]+(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\))[ \t]*$", re.MULTILINE)
 
 
 def unsafe_links(text: str) -> list[tuple[int, int]]:
@@ -77,6 +80,11 @@ def reader_words(span_text: str, kind: str) -> list[tuple[int, int]]:
         if m.group("title"):
             a, b = m.span("title")
             parts.append((a + 1, b - 1))   # inside its quotes
+    elif kind == DEFINITIONS:   # each definition's title, inside its quotes or brackets
+        for m in REFERENCE_DEFINITION.finditer(span_text):
+            title = _DEFINITION_TITLE.match(span_text, m.end())
+            if title:
+                parts.append((title.start("title") + 1, title.end("title") - 1))
     elif kind == "html":
         parts += [m.span("text" if m.group("text") is not None else "comment") for m in _HTML_TEXT.finditer(span_text)]
         parts += [m.span("text") for m in _HTML_ATTRIBUTE.finditer(span_text)]
@@ -173,7 +181,7 @@ def settle_reader_words(article: Article) -> None:
     article.reader_words = english
     for block in article.all_blocks:
         for seg in block.segments:
-            shown = [(block.source, "html")] if block.kind == HTML else [
+            shown = [(block.source, block.kind)] if block.kind in (HTML, DEFINITIONS) else [
                 (span.text, span.kind) for span in seg.spans if span.kind in ("link", "image")]
             left = [w for text, kind in shown if words_to_translate(text, kind)
                     for w in words_to_translate(with_words(text, kind, english), kind)]

@@ -9,7 +9,7 @@ from typing import Callable
 
 from pipeline.text.markup import HTML_TAG
 from pipeline.text.latex import find_latex_spans
-from pipeline.document import DISPLAY_MATH, HTML, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
+from pipeline.document import DEFINITIONS, DISPLAY_MATH, HTML, PARAGRAPH, TABLE, TRANSLATED_KINDS, Article, Block, Segment, Span
 from pipeline.text.links import unsafe_links, words_to_translate
 from pipeline.text.protect import find_protected_spans
 from pipeline.text.sentences import SEGMENT_CUT
@@ -44,8 +44,8 @@ def reader_word_segments(article: Article) -> list[Segment]:
     HTML block (pipeline/text/links.py), to be translated like the prose."""
     words: list[str] = []
     for block in article.all_blocks:
-        if block.kind == HTML:
-            words += words_to_translate(block.source, "html")
+        if block.kind in (HTML, DEFINITIONS):
+            words += words_to_translate(block.source, block.kind)
         for seg in block.segments:
             for span in seg.spans:
                 if span.kind in ("link", "image"):
