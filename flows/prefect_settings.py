@@ -24,3 +24,18 @@ TERMINAL = {
 def apply(settings: dict[str, str]) -> None:
     for name, value in settings.items():
         os.environ.setdefault(name, value)
+
+
+def prefect_home_problem() -> str | None:
+    """Why Prefect's home folder (PREFECT_HOME, else ~/.prefect) cannot be made or written, in
+    one line, or None. Checked before Prefect is imported: Prefect itself only warns, and its
+    server then dies with a bare exit status."""
+    home = os.path.expanduser(os.environ.get("PREFECT_HOME") or "~/.prefect")
+    try:
+        os.makedirs(home, exist_ok=True)
+        if not os.access(home, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        return (f"Prefect's home folder {home} cannot be used ({exc.strerror or exc}); "
+                "set PREFECT_HOME to a folder you can write")
+    return None

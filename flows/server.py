@@ -13,7 +13,7 @@ from typing import Iterator
 
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.server_process import api_only_command, free_port, spawn, take_early
+from flows.server_process import api_only_command, exit_reason, free_port, spawn, take_early
 
 
 class ServerError(RuntimeError):
@@ -73,7 +73,10 @@ def _running(proc: subprocess.Popen, port: int, start_timeout: float) -> Iterato
         deadline = time.monotonic() + start_timeout
         while not _healthy(api_url):
             if proc.poll() is not None:
-                raise ServerError(f"the local Prefect server exited (status {proc.returncode}) before it was ready")
+                reason = exit_reason(proc)
+                raise ServerError(f"the local Prefect server exited (status {proc.returncode}) before it was ready"
+                                  + (f": {reason}" if reason else "") + " (PREFECT_HOME: "
+                                  + os.environ.get("PREFECT_HOME", "~/.prefect") + ")")
             if time.monotonic() > deadline:
                 raise ServerError(f"the local Prefect server did not answer on {api_url} within {start_timeout:.0f} s")
             time.sleep(0.2)

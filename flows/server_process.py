@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # The commands whose run starts a temporary server (not `serve`: it starts a full one).
@@ -38,10 +39,25 @@ def api_only_command(port: int) -> tuple[list[str], dict[str, str]]:
 
 
 def spawn(args: list[str], extra_env: dict[str, str], port: int) -> subprocess.Popen:
+    """The server process; its stderr goes to an unnamed temporary file, read only to say why
+    it exited if it does (exit_reason)."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", **extra_env}
-    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log,
                             start_new_session=True, preexec_fn=_die_with_parent)
+    proc.zh2en_log = log
+    return proc
+
+
+def exit_reason(proc: subprocess.Popen) -> str:
+    """The last line of an exited server's error output (the exception it died of), or ""."""
+    log = getattr(proc, "zh2en_log", None)
+    if log is None:
+        return ""
+    log.seek(0)
+    lines = [line.strip() for line in log.read()[-8192:].decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
 
 
 def start_early(argv: list[str]) -> None:

@@ -179,9 +179,25 @@ class Glossary:
 _NEGATING_PREFIXES = "不非无"
 
 
+COMMON_CHARACTER_FREQUENCY = 10_000   # jieba's dictionary: 的 318,825, 点 24,685; 秩 340, 熵 189
+
+
+def _common_character(char: str) -> bool:
+    """A character so common as a word or part of one (jieba's dictionary frequency) that a
+    glossary term of it alone would match nearly everywhere; 秩 (rank) and 熵 (entropy) are not."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba.dt.FREQ.get(char, 0) >= COMMON_CHARACTER_FREQUENCY
+
+
 def _merge(terms: list[Term]) -> dict[str, Term]:
     merged: dict[str, Term] = {}
     for term in terms:
+        if len(term.zh.strip()) == 1 and _common_character(term.zh.strip()):
+            raise GlossaryError(f"{term.origin}: {term.zh!r} is a single common character: it would match inside "
+                                "many words and flag most sentences; use a word of two or more characters")
         seen = merged.get(term.zh)
         if seen is None:
             merged[term.zh] = term

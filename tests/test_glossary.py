@@ -139,3 +139,10 @@ def test_user_glossary_overrides_builtin_and_babeldoc_csv(tmp_path):
 def test_a_term_split_by_its_neighbours_is_not_found(text, found, not_found):
     terms = dict(Glossary.default().terms_in(text))
     assert all(zh in terms for zh in found) and not any(zh in terms for zh in not_found)
+
+
+def test_a_single_common_character_is_refused_a_rare_one_kept(tmp_path):
+    """`的 -> of` would match inside nearly every sentence and flag it; 熵 (entropy) is a term."""
+    with pytest.raises(GlossaryError, match=r"common.tsv:1: '点' is a single common character"):
+        Glossary.load([write(tmp_path, "common.tsv", "点\tpoint\n")])
+    assert Glossary.load([write(tmp_path, "rare.tsv", "熵\tentropy\n")]).terms["熵"].en == "entropy"

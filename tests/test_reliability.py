@@ -309,3 +309,51 @@ def test_a_better_output_is_kept_unless_it_was_flagged_by_other_checks(tmp_path)
     assert old["checks_version"] == CHECKS_VERSION
     qa_file.write_text(json.dumps({**old, "checks_version": "checks-v1"}), encoding="utf-8")
     assert write(False) is None and "negation" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_ctrl_c_at_any_moment_prints_one_line_even_when_started_with_sigint_ignored(tiny_model_dir, seeds_dir,
+                                                                                     tmp_path, delay):
+    """Started as `zh2en translate … &` in a script starts it (SIGINT ignored), interrupted while
+    Python is still importing Prefect and the pipeline, or just after: exit 130, one line per
+    message, no traceback. The delay only decides which moment is hit; every moment must hold."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["ZH2EN_STATE_DIR"] = str(tmp_path / "state")
+    proc = subprocess.Popen([sys.executable, "-m", "zh2en", "translate", str(seeds_dir), "--backend", "marian",
+                             "--model-dir", str(tiny_model_dir), "--no-memory", "-o", str(tmp_path / "out")],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        stderr = proc.stderr.read()
+        assert proc.returncode == 130, stderr
+        assert "Traceback" not in stderr and stderr.strip()
+        assert all(line.startswith("zh2en: ") for line in stderr.strip().splitlines()), stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_an_output_folder_that_cannot_be_written_is_found_before_any_work(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("# 标题\n\n正文。\n", encoding="utf-8")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    for out, reason in ((tmp_path / "file" / "out", "Not a directory"), (tmp_path / ("长" * 100), "File name too long")):
+        proc = zh2en("translate", str(source), "-o", str(out))
+        assert proc.returncode == 1
+        [line] = proc.stderr.splitlines()
+        assert line.startswith(f"zh2en: error: {out}: cannot write the output there ({reason})")
+
+
+def test_a_prefect_home_that_cannot_be_made_is_named(tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    home = tmp_path / "file" / "prefect"
+    source = tmp_path / "a.md"
+    source.write_text("# 标题\n\n正文。\n", encoding="utf-8")
+    proc = zh2en("translate", str(source), "-o", str(tmp_path / "out"), env={"PREFECT_HOME": str(home)})
+    assert proc.returncode == 1
+    [line] = proc.stderr.splitlines()
+    assert line == f"zh2en: error: Prefect's home folder {home} cannot be used (Not a directory); " \
+                   "set PREFECT_HOME to a folder you can write"

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -157,3 +159,41 @@ def test_an_unreadable_article_is_left_out_and_named(built, tmp_path):
     (copy / f"{report.pages[0].slug}.qa.json").write_text("{not json", encoding="utf-8")
     result = build_site(copy, tmp_path / "site")
     assert len(result.pages) == 40 and len(result.skipped) == 1 and report.pages[0].slug in result.skipped[0]
+
+
+def _site_process(out, site, tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    return subprocess.Popen([sys.executable, "-m", "zh2en", "site", str(out), "-o", str(site)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_working_folder(tmp_path, proc, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        found = [p for p in tmp_path.glob("zh2en-site-*") if (p / "docs").is_dir()]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError("zh2en site never made its working folder")
+
+
+def test_a_stopped_site_build_leaves_no_working_folder(built, tmp_path):
+    """SIGTERM: cleaned as it stops; SIGKILL (nothing can run): cleaned by the next build."""
+    out, _, _, _ = built
+    proc = _site_process(out, tmp_path / "site", tmp_path)
+    try:
+        work = _wait_for_working_folder(tmp_path, proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 143, proc.stderr.read()
+        assert not work.exists()
+        proc = _site_process(out, tmp_path / "site", tmp_path)
+        work = _wait_for_working_folder(tmp_path, proc)
+        proc.kill()
+        proc.wait(timeout=60)
+        assert work.exists()   # nothing ran to clean it
+        proc = _site_process(out, tmp_path / "site", tmp_path)
+        assert proc.wait(timeout=300) == 0, proc.stderr.read()
+        assert not work.exists() and not list(tmp_path.glob("*zh2en-site-*"))
+    finally:
+        if proc.poll() is None:
+            proc.kill()

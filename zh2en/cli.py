@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional
@@ -67,6 +68,7 @@ def translate(
     if layout not in ("bilingual", "english", "both"):
         fail(f"--layout must be bilingual, english or both, not {layout!r}")
     check_backend(backend)
+    check_writable(output)
     inputs = [str(p) for p in (paths or [sample_page()])]
     settings = _settings(model_dir, glossaries, backend=backend, max_chars=max_chars, use_glossary=use_glossary,
                          use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
@@ -80,6 +82,16 @@ def translate(
     _print_outcome(result, output, totals=bool(result.article_qa), error_log=settings.error_log_path)
     if result.failures:
         raise typer.Exit(1)
+
+
+def check_writable(output: Path) -> None:
+    """The output folder can be made and written, found before the model's work (one line)."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output, prefix=".zh2en-probe-"):
+            pass
+    except OSError as exc:
+        fail(f"{output}: cannot write the output there ({exc.strerror or exc}); choose another folder with -o")
 
 
 def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address: str | None) -> RunResult:

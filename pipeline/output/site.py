@@ -175,7 +175,8 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
     pages = collect_pages(out_dir, skipped)
     if not pages:
         raise SiteError(f"{out_dir}: no translated articles (no <slug>.qa.json with its .md) to build a site from")
-    with tempfile.TemporaryDirectory(prefix="zh2en-site-") as tmp:
+    remove_leftovers(Path(tempfile.gettempdir()), site_dir.resolve().parent)
+    with tempfile.TemporaryDirectory(prefix=f"zh2en-site-{os.getpid()}-") as tmp:
         docs = Path(tmp) / "docs"
         (docs / "javascripts").mkdir(parents=True)
         (docs / "stylesheets").mkdir()
@@ -196,6 +197,30 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
     return SiteReport(pages, site_dir, time.perf_counter() - started, skipped)
 
 
+_LEFTOVER = re.compile(r"^\.?zh2en-site-(\d+)-")
+
+
+def remove_leftovers(*folders: Path) -> None:
+    """Working folders of an earlier `zh2en site` that was killed outright (SIGKILL: no cleanup
+    runs), found by their process id, which is no longer running. (SIGTERM and Ctrl-C clean up
+    as they stop: the folders are context-managed.)"""
+    for folder in folders:
+        for path in folder.glob("*zh2en-site-*") if folder.is_dir() else []:
+            m = _LEFTOVER.match(path.name)
+            if m and path.is_dir() and not _running(int(m.group(1))):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def check_site_target(out_dir: Path, site_dir: Path) -> None:
     """SiteError unless `site_dir` may be (re)built: not the output folder or a folder holding
     it; new, empty or a site zh2en built."""
@@ -209,7 +234,7 @@ def check_site_target(out_dir: Path, site_dir: Path) -> None:
 def _swap_in(built: Path, site_dir: Path) -> None:
     """Copy beside the target, then rename into place: a failed copy leaves the old site."""
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".zh2en-site-", dir=site_dir.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".zh2en-site-{os.getpid()}-", dir=site_dir.parent))
     try:
         shutil.copytree(built, staging, dirs_exist_ok=True)
         old = None
