@@ -178,16 +178,18 @@ def test_two_runs_on_one_output_folder_do_not_interleave(tiny_model_dir, tmp_pat
 
 
 def test_a_yaml_alias_bomb_is_refused_fast_and_small(tmp_path):
-    """Read in a process of its own, so its peak memory is its own: a one-line error in well
-    under 5 s, and well under 300 MB (the bomb would build a 226 MB title, 6.8 GB in all)."""
+    """Read in a process of its own, so its peak memory is its own (VmHWM: ru_maxrss would carry
+    the forking test process's peak across exec): a one-line error in well under 5 s, and well
+    under 300 MB (the bomb would build a 226 MB title, 6.8 GB in all)."""
     bomb = tmp_path / "bomb.md"
     bomb.write_text(alias_bomb(), encoding="utf-8")
-    probe = ("import resource, sys, time; from pathlib import Path\n"
+    probe = ("import sys, time; from pathlib import Path\n"
              "from pipeline.ingest.reader import IngestError, read_file\n"
              "start = time.perf_counter()\n"
              "try:\n    read_file(Path(sys.argv[1])); print('read')\n"
              "except IngestError as exc:\n    print(exc)\n"
-             "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+             "peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1]\n"
+             "print(time.perf_counter() - start, peak)\n")
     proc = subprocess.run([sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, timeout=120)
     message, figures = proc.stdout.strip().splitlines()
     seconds, peak_kib = float(figures.split()[0]), int(figures.split()[1])
