@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from copying_backend import CopyingBackend, context_over
-from pipeline.ingest.reader import parse_text
+from pipeline.ingest.reader import parse_text, read_file
 from pipeline.output.conservation import output_sides
 from pipeline.output.writing import render_conserved
 from pipeline.stages import LocalRunner, RunResult, run_articles
@@ -115,3 +115,15 @@ def test_display_math_in_a_quote_in_a_list_in_a_quote_stays_one_block():
     article, en, zh, lost = translate(source)
     assert lost == []
     assert ">   > $$\n>   > a=b\n>   > $$" in en and en.count("> - >") == 1
+
+
+def test_a_footnote_cited_only_inside_an_admonition_is_translated(tmp_path):
+    """markdown-it drops a footnote definition its parse saw no citation of; the admonition's
+    body is parsed on its own, so the page's definition came back kept in Chinese."""
+    page = tmp_path / "note.md"
+    page.write_text('!!! note "注"\n    正文引用了脚注[^a]。\n\n## 参考\n\n[^a]: 这是脚注的内容，\n    它有第二行。\n',
+                    encoding="utf-8")
+    [article] = read_file(page)
+    [footnote] = [b for b in article.blocks if b.prefix.endswith("[^a]: ")]
+    assert footnote.kind == "paragraph"
+    assert footnote.source == "这是脚注的内容，\n它有第二行。"

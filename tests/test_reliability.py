@@ -357,3 +357,19 @@ def test_a_prefect_home_that_cannot_be_made_is_named(tmp_path):
     [line] = proc.stderr.splitlines()
     assert line == f"zh2en: error: Prefect's home folder {home} cannot be used (Not a directory); " \
                    "set PREFECT_HOME to a folder you can write"
+
+
+def test_ctrl_c_typer_would_swallow_still_prints_one_line(monkeypatch, capsys):
+    """A Ctrl-C landing in a command's own code before its try (here: the backend check) is turned
+    by Typer into a silent exit 130; the user still reads why the run stopped."""
+    import zh2en.cli as cli
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "check_backend", interrupted)
+    monkeypatch.setattr(sys, "argv", ["zh2en", "translate", "absent.md"])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.strip() == "zh2en: interrupted; files already written are kept"

@@ -3,6 +3,7 @@ in zh2en/tools.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -85,13 +86,20 @@ def translate(
 
 
 def check_writable(output: Path) -> None:
-    """The output folder can be made and written, found before the model's work (one line)."""
+    """The output folder can be made and written, found before the model's work (one line).
+
+    Folders made for the probe are removed again: a run that then fails on its inputs leaves nothing behind."""
+    made = [p for p in (output, *output.parents) if not p.exists()]
     try:
         output.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=output, prefix=".zh2en-probe-"):
             pass
     except OSError as exc:
         fail(f"{output}: cannot write the output there ({exc.strerror or exc}); choose another folder with -o")
+    finally:
+        for folder in made:   # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address: str | None) -> RunResult:
@@ -258,6 +266,10 @@ def main() -> None:  # console-script entry point
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     try:
         app()
+    except SystemExit as exit_:
+        if _typer_swallowed_interrupt(exit_):
+            err.print("zh2en: interrupted; files already written are kept", markup=False)
+        raise
     except KeyboardInterrupt:
         err.print("zh2en: interrupted; files already written are kept", markup=False)
         sys.exit(130)
@@ -272,6 +284,13 @@ def main() -> None:  # console-script entry point
             sys.exit(130 if stop is KeyboardInterrupt else 143)
         err.print(f"zh2en: error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(1)
+
+
+def _typer_swallowed_interrupt(exit_: SystemExit) -> bool:
+    """Typer turns a Ctrl-C its command did not catch into a silent exit 130 (typer.Exit(130) raised
+    from the KeyboardInterrupt); our own `typer.Exit(130)` comes after our own message, from None."""
+    inner = exit_.__context__
+    return exit_.code == 130 and isinstance(getattr(inner, "__cause__", None), KeyboardInterrupt)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ items and quotes are translated, their markdown markers kept outside the model's
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -114,10 +115,38 @@ def _parse_region(lines: list[str], first_line: int, indent: str, meta: dict | N
             kind = HTML if tok.type == "html_block" else CODE
             add(Block(kind, _verbatim_source(tok, lines, containers), prefix=_prefix(containers)))
     for start, end in _uncovered(lines, covered):
-        text = "\n".join(lines[start:end])
-        kind = DEFINITIONS if all(REFERENCE_DEFINITION.match(line) for line in lines[start:end]) else CODE
-        placed.append((first_line + start, Block(kind, text, prefix=indent)))
+        for at, block in _uncovered_blocks(lines, start, end):
+            block.prefix = indent + block.prefix
+            placed.append((first_line + at, block))
     return placed
+
+
+# A footnote defined in one region (an admonition's body, the page around it) and cited only in
+# another: markdown-it drops definitions its parse saw no citation of, so they come back here.
+_FOOTNOTE_DEFINITION = re.compile(r"^\[\^(?P<label>[^\]\s]+)\]:[ \t]*(?P<text>.*)$")
+
+
+def _uncovered_blocks(lines: list[str], start: int, end: int) -> list[tuple[int, Block]]:
+    """A run of lines no token covers: footnote definitions are paragraphs to translate (their
+    continuation lines with them); anything else is kept as written - link reference definitions
+    as such, the rest as code."""
+    pieces: list[list[int]] = []
+    for i in range(start, end):
+        if _FOOTNOTE_DEFINITION.match(lines[i]) or not pieces:
+            pieces.append([i, i + 1])
+        else:
+            pieces[-1][1] = i + 1
+    blocks = []
+    for first, last in pieces:
+        footnote = _FOOTNOTE_DEFINITION.match(lines[first])
+        if footnote:
+            text = "\n".join([footnote["text"]] + [line.strip() for line in lines[first + 1:last]])
+            blocks.append((first, Block(PARAGRAPH, text, prefix=f"[^{footnote['label']}]: ")))
+        else:
+            text = "\n".join(lines[first:last])
+            kind = DEFINITIONS if all(REFERENCE_DEFINITION.match(line) for line in lines[first:last]) else CODE
+            blocks.append((first, Block(kind, text)))
+    return blocks
 
 
 def _one_display_formula(text: str) -> bool:
