@@ -35,8 +35,8 @@ class RunContext:
         self.memory = TranslationMemory(settings.memory_path) if settings.use_memory else None
         self.errors = ErrorLog(settings.error_log_path)
         self.backend = backend if backend is not None else LazyBackend(
-            settings.backend, Path(settings.model_path) if settings.model_path else None, slots=settings.slots,
-            prompt_state_dir=settings.prompt_state_dir, summary_prompt=SUMMARY_SYSTEM if settings.summaries else None)
+            settings.backend, _model(settings), slots=settings.slots, prompt_state_dir=settings.prompt_state_dir,
+            summary_prompt=SUMMARY_SYSTEM if settings.summaries else None, **_server(settings))
         self.translator = Translator(self.backend, self.glossary, settings.qa, self.memory, settings.meaning,
                                      settings.context_chars, term_lookup=settings.looks_up_terms,
                                      errors=self.errors)
@@ -54,6 +54,19 @@ class RunContext:
     def __reduce__(self):
         # Pickled for another process (a Dask worker): only the settings travel.
         return (shared_context, (self.settings,))
+
+
+def _model(settings: Settings) -> Path | str | None:
+    """A model file or folder; for the openai backend a served model's name, kept as written."""
+    if not settings.model_path:
+        return None
+    return settings.model_path if settings.backend == "openai" else Path(settings.model_path)
+
+
+def _server(settings: Settings) -> dict:
+    if settings.backend != "openai":
+        return {}
+    return {"api_base": settings.api_base, "timeout": settings.request_timeout}
 
 
 @functools.lru_cache(maxsize=None)

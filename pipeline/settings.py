@@ -1,7 +1,8 @@
 """Every setting of a run in one object: where state lives, which model and glossaries, the QA
 thresholds, how many slots, how large a segment. Each field can be set from the environment as
 ZH2EN_<FIELD> (e.g. ZH2EN_STATE_DIR, ZH2EN_SLOTS, ZH2EN_QA__MIN_LENGTH_RATIO); the command line
-passes what the user typed. Nothing else in the project reads a ZH2EN_* variable."""
+passes what the user typed. Nothing else in the project reads a ZH2EN_* variable but the
+API key (pipeline/backends/openai_server.py), kept out of settings that flows pass around."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from platformdirs import user_state_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.backends import CHAT_BACKENDS
 from pipeline.backends.llama import DEFAULT_SLOTS
 from pipeline.ingest.decoding import DEFAULT_MAX_BYTES
 from pipeline.checks.meaning import MeaningConfig
@@ -32,7 +34,9 @@ class Settings(BaseSettings):
 
     state_dir: Path = Field(default_factory=_default_state_dir)  # memory, prompt states
     backend: str = "llama"
-    model_path: Optional[str] = None
+    model_path: Optional[str] = None   # openai backend: the served model's name
+    api_base: Optional[str] = None     # the openai backend's server (its key: openai_server._api_key)
+    request_timeout: float = 300.0     # seconds one request to that server may take
     max_chars: int = DEFAULT_MAX_CHARS
     glossaries: tuple[str, ...] = ()
     use_glossary: bool = True
@@ -43,7 +47,7 @@ class Settings(BaseSettings):
     # The previous segment's Chinese (up to this many characters, formulas left out) sent with
     # each request as context; 0: none. Off: it did not win on the dev sets (README, "Context").
     context_chars: int = 0
-    summaries: bool = True       # needs a chat model: the llama backend
+    summaries: bool = True       # needs a chat model: the llama or openai backend
     # Recurring nouns outside the glossary looked up once per article (pipeline/recurring_terms.py).
     recurring_terms: bool = True
     # Files per article: bilingual (<slug>.md), English only (<slug>.en.md), or both.
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
 
     @property
     def summarizes(self) -> bool:
-        return self.summaries and self.backend == "llama"
+        return self.summaries and self.backend in CHAT_BACKENDS
 
     @property
     def looks_up_terms(self) -> bool:

@@ -36,8 +36,17 @@ from zh2en.terminal import (Terminated, end_process_group, port_free, stop_behin
 
 
 def _settings(model_dir: Optional[Path], glossaries: Optional[list[Path]], **fields) -> Settings:
+    """What the user typed; an option left out (None) leaves its ZH2EN_* variable or default."""
     return Settings(model_path=str(model_dir) if model_dir else None,
-                    glossaries=tuple(str(g) for g in glossaries or ()), **fields)
+                    glossaries=tuple(str(g) for g in glossaries or ()),
+                    **{name: value for name, value in fields.items() if value is not None})
+
+
+MODEL_HELP = ("llama: a chat GGUF file (default: the packaged Qwen2.5-Coder-1.5B); marian: a MarianMT folder; "
+              "openai: the served model's name (default: the only one the server serves).")
+API_BASE_HELP = ("openai backend: the server's address, e.g. http://127.0.0.1:11434/v1 (Ollama); "
+                 "its key, if it wants one, from ZH2EN_API_KEY or OPENAI_API_KEY.")
+SLOTS_HELP = "Requests in flight at once (llama: parallel slots; openai: concurrent requests). Default 4."
 
 
 @app.command()
@@ -45,9 +54,9 @@ def translate(
     paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders; default: the bundled sample page."),
     output: Path = typer.Option(Path("output"), "-o", "--output", help="Folder for the bilingual files."),
     backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
-    model_dir: Optional[Path] = typer.Option(
-        None, "--model-dir", "--model",
-        help="llama: a chat GGUF file (default: the packaged Qwen2.5-Coder-1.5B); marian: a MarianMT folder."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", envvar="ZH2EN_MODEL", help=MODEL_HELP),
+    api_base: Optional[str] = typer.Option(None, "--api-base", envvar="ZH2EN_API_BASE", help=API_BASE_HELP),
+    slots: Optional[int] = typer.Option(None, "--slots", min=1, max=64, help=SLOTS_HELP),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=20, help="Largest chunk sent to the model."),
     glossaries: Optional[list[Path]] = typer.Option(
         None, "--glossary", "-g", help="Extra glossary (TSV zh/en/note, or BabelDOC CSV); overrides built-in terms."),
@@ -61,7 +70,8 @@ def translate(
                                          help="In an input folder, also read links that lead outside it."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Run the tasks on an existing Dask cluster (tcp://HOST:PORT)."),
-    summaries: bool = typer.Option(True, "--summary/--no-summary", help="Add an English summary (llama backend)."),
+    summaries: bool = typer.Option(True, "--summary/--no-summary",
+                                   help="Add an English summary (llama and openai backends)."),
     layout: str = typer.Option("both", "--layout",
                                help="Files per article: bilingual (<slug>.md), english (<slug>.en.md) or both."),
 ) -> None:
@@ -73,7 +83,7 @@ def translate(
     inputs = [str(p) for p in (paths or [sample_page()])]
     settings = _settings(model_dir, glossaries, backend=backend, max_chars=max_chars, use_glossary=use_glossary,
                          use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
-                         follow_symlinks=follow_symlinks, layout=layout)
+                         follow_symlinks=follow_symlinks, layout=layout, api_base=api_base, slots=slots)
     result = _run_flow(inputs, output, settings, dask_address)
     for notice in result.notices:
         err.print(f"zh2en: notice: {notice}", markup=False)
@@ -89,8 +99,9 @@ def check_writable(output: Path) -> None:
     """The output folder can be made and written, found before the model's work (one line).
 
     Folders made for the probe are removed again: a run that then fails on its inputs leaves nothing behind."""
-    made = [p for p in (output, *output.parents) if not p.exists()]
+    made: list[Path] = []
     try:
+        made = [p for p in (output, *output.parents) if not p.exists()]
         output.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=output, prefix=".zh2en-probe-"):
             pass
@@ -213,7 +224,10 @@ def serve(
     cron: Optional[str] = typer.Option(None, "--cron", help="Cron schedule, e.g. '*/30 * * * *'."),
     interval: Optional[int] = typer.Option(None, "--interval", min=1, help="Run every this many seconds."),
     backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", envvar="ZH2EN_MODEL",
+                                             help="As for translate."),
+    api_base: Optional[str] = typer.Option(None, "--api-base", envvar="ZH2EN_API_BASE", help=API_BASE_HELP),
+    slots: Optional[int] = typer.Option(None, "--slots", min=1, max=64, help=SLOTS_HELP),
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
     port: Optional[int] = typer.Option(None, "--port", help="Port for the local Prefect server (default: a free one)."),
     site_dir: Optional[Path] = typer.Option(None, "--site", help="Rebuild the offline site of the output folder "
@@ -233,7 +247,7 @@ def serve(
             check_site_target(out_dir, site_dir)
         except SiteError as exc:
             fail(str(exc), 2)
-    settings = _settings(model_dir, glossaries, backend=backend)
+    settings = _settings(model_dir, glossaries, backend=backend, api_base=api_base, slots=slots)
     open_context(settings).close()  # a bad glossary or missing model fails now, not at 3 a.m.
     spec = json.dumps({"inbox": str(inbox.resolve()), "out": str(out_dir.resolve()), "cron": cron,
                        "interval": interval, "settings": settings.model_dump(mode="json"),

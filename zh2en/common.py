@@ -19,6 +19,7 @@ from pipeline.context import Progress, RunContext  # noqa: E402
 from pipeline.glossary import GlossaryError  # noqa: E402
 from pipeline.store.memory import TranslationMemory  # noqa: E402
 from pipeline.backends.model_store import ModelUnavailable  # noqa: E402
+from pipeline.backends.openai_server import ServerUnavailable  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from zh2en.terminal import PlainConsole  # noqa: E402
 
@@ -52,6 +53,8 @@ def open_context(settings: Settings, progress: Optional[Progress] = None, backen
     check_backend(settings.backend)
     try:
         ctx = RunContext(settings, progress, backend)
+    except ServerUnavailable as exc:   # the named server: exit 2, like a wrong option
+        fail(str(exc), 2)
     except (GlossaryError, ModelUnavailable) as exc:
         fail(str(exc))
     memory_notice(ctx.memory)

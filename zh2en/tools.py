@@ -41,10 +41,18 @@ def bench(
                                          "segment sizes, e.g. 100,160,240 (characters)."),
     new_process: bool = typer.Option(True, "--new-process/--in-process-only",
                                      help="Also time a warm re-run and a one-paragraph file as new processes."),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="Measure an OpenAI-compatible server instead: "
+                                           "the pipeline through it at each --server-slots, and through --model "
+                                           "(the same model's GGUF) in this process."),
+    served_model: Optional[str] = typer.Option(None, "--served-model", help="The model's name on that server."),
+    server_slots: str = typer.Option("1,2,4,8", "--server-slots", help="Requests in flight to measure the server at."),
 ) -> None:
     """Measure throughput: naive loop vs the pipeline cold and warm, against the compute floor."""
     from pipeline.measure.bench import BenchError, format_bench, run_bench
     from pipeline.ingest.reader import IngestError, read_path
+
+    if api_base is not None:
+        return _bench_server(input_path, limit, as_json, model_dir, slots, api_base, served_model, server_slots)
 
     try:
         sizes = tuple(int(c) for c in chunks.split(",")) if chunks else ()
@@ -68,10 +76,41 @@ def bench(
         fail(str(exc))
     finally:
         backend.close()
+    _print_report(report, as_json, format_bench)
+
+
+def _print_report(report: dict, as_json: bool, as_table) -> None:
     if as_json:
         out.print_json(data=report)
     else:
-        out.print(format_bench(report), markup=False)
+        out.print(as_table(report), markup=False)
+
+
+def _bench_server(input_path, limit, as_json, model_dir, slots, api_base, served_model, server_slots) -> None:
+    from pipeline.backends.openai_server import ServerUnavailable
+    from pipeline.ingest.reader import IngestError, read_path
+    from pipeline.measure.bench import BenchError
+    from pipeline.measure.server_bench import format_server_bench, run_server_bench
+
+    try:
+        counts = tuple(int(n) for n in server_slots.split(","))
+    except ValueError:
+        fail(f"--server-slots takes numbers separated by commas, e.g. 1,2,4,8; got {server_slots!r}", 2)
+    try:
+        articles = read_path(input_path or sample_page())[:limit]
+    except IngestError as exc:
+        fail(str(exc))
+    settings = Settings(model_path=str(model_dir) if model_dir else None, slots=slots)
+    in_process = _load_backend("llama", model_dir, settings)
+    try:
+        report = run_server_bench(articles, settings, api_base, served_model, in_process, counts)
+    except ServerUnavailable as exc:
+        fail(str(exc), 2)
+    except BenchError as exc:
+        fail(str(exc))
+    finally:
+        in_process.close()
+    _print_report(report, as_json, format_server_bench)
 
 
 tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)

@@ -25,7 +25,29 @@ def _marian(model_path: Path | None = None, slots: int | None = None, prompt_sta
     return MarianBackend(model_dir=model_path, **options)   # one batch at a time, no chat: no slots, no prompts
 
 
-BACKENDS = {"llama": _llama, "marian": _marian}
+def _openai(model_path: Path | str | None = None, slots: int | None = None, prompt_state_dir: Path | None = None,
+            summary_prompt: str | None = None, api_base: str | None = None, **options) -> Backend:
+    from pipeline.backends.openai_server import OpenAIServerBackend
+
+    return OpenAIServerBackend(_api_base(api_base), served_model_name(model_path), slots=slots or 4, **options)
+
+
+BACKENDS = {"llama": _llama, "marian": _marian, "openai": _openai}
+CHAT_BACKENDS = ("llama", "openai")   # those that can summarize
+
+
+def served_model_name(model_path: Path | str | None) -> str | None:
+    """--model names a served model for the openai backend (e.g. `qwen2.5:7b`), not a file."""
+    return str(model_path) if model_path else None
+
+
+def _api_base(api_base: str | None) -> str:
+    if not api_base:
+        from pipeline.backends.openai_server import ServerUnavailable
+
+        raise ServerUnavailable("the openai backend needs the server's address: --api-base URL "
+                                "(or ZH2EN_API_BASE), e.g. http://127.0.0.1:11434/v1 for Ollama")
+    return api_base
 
 
 def create_backend(name: str, model_path: Path | None = None, **options) -> Backend:
@@ -36,11 +58,17 @@ def create_backend(name: str, model_path: Path | None = None, **options) -> Back
     return factory(model_path=model_path, **options)
 
 
-def model_identity(name: str, model_path: Path | None = None) -> tuple[str, str]:
+def model_identity(name: str, model_path: Path | None = None, api_base: str | None = None) -> tuple[str, str]:
     """(model id, sha256) of what `create_backend` would load, without loading it: cache keys
-    and front matter need it even on a run the memory serves entirely."""
+    and front matter need it even on a run the memory serves entirely. A served model's is its
+    name and server's (the server is asked first: the check before any work)."""
     from pipeline.backends.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256
 
+    if name == "openai":
+        from pipeline.backends.openai_server import check_server, server_identity
+
+        base = _api_base(api_base)
+        return server_identity(base, check_server(base, served_model_name(model_path)))
     if name == "llama":
         if model_path is None:
             return QWEN_CODER_1_5B.name, QWEN_CODER_1_5B.sha256
@@ -60,9 +88,9 @@ class LazyBackend:
 
     def __init__(self, name: str, model_path: Path | None = None, **options):
         self.name, self.model_path, self.options = name, model_path, options
-        self.model_id, self.model_sha256 = model_identity(name, model_path)
-        self.slots = options.get("slots") or 1 if name == "llama" else 1
-        self.samples = name == "llama"
+        self.model_id, self.model_sha256 = model_identity(name, model_path, options.get("api_base"))
+        self.slots = (options.get("slots") or 1) if name in CHAT_BACKENDS else 1
+        self.samples = name in CHAT_BACKENDS
         self._backend: Backend | None = None
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
@@ -110,4 +138,5 @@ class LazyBackend:
             self._backend = None
 
 
-__all__ = ["Backend", "TranslationRequest", "BACKENDS", "LazyBackend", "create_backend", "model_identity"]
+__all__ = ["Backend", "TranslationRequest", "BACKENDS", "CHAT_BACKENDS", "LazyBackend", "create_backend",
+           "model_identity"]

@@ -26,6 +26,7 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
     qa["file"] = primary_file(target, layout).name
     qa["source_id"] = source_id(article)
     qa["checks_version"] = CHECKS_VERSION
+    qa["model"] = {"id": model_id, "sha256": model_sha256}   # a served model: its name and server
     if article.formula_words or article.formula_words_kept:   # the English layout's only change to formulas
         qa["formula_words"] = [{"zh": zh, "en": en} for zh, en in article.formula_words.items()]
         qa["formula_words_kept"] = list(article.formula_words_kept)
