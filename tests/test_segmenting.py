@@ -1,6 +1,9 @@
 """Cutting blocks into segments: display formulas apart, prose in sentence chunks."""
 
+import re
 from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
 
 from pipeline.ingest.reader import parse_text
 from pipeline.document import Block
@@ -39,3 +42,27 @@ def test_sentence_cuts_never_fall_inside_a_formula():
     segment_article(article, max_chars=5)
     prose = [s.source for s in article.segments if s.translate][1:]
     assert prose == ["第一句", "$a;b$", "结束。", "第二句", "$c$。"]
+
+
+_PIECES = ["我们", "研究了", "，", "。", "！", "、", "模型", "$x^2$", "《深度学习：原理，方法！》", "《你好！世界》",
+           "《注意力。机制》", " ", "训练", "？", "《》", "《未闭合，"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60), st.integers(min_value=20, max_value=80))
+def test_a_title_in_guillemets_is_never_cut(pieces, max_chars):
+    """The segmenter cuts at sentence and clause marks and, in a long sentence, at commas - never
+    inside 《…》: each half of a cut title is translated alone, and the reader gets fragments."""
+    text = "".join(pieces)
+    segments = segment_block(Block("paragraph", text), max_chars)
+    assert "".join(s.source for s in segments).replace(" ", "") == text.replace(" ", "")
+    pos = 0
+    bounds = []
+    for seg in segments:
+        pos = text.index(seg.source, pos)
+        bounds.append((pos, pos + len(seg.source)))
+        pos += len(seg.source)
+    titles = [(m.start(), m.end()) for m in re.finditer(r"《[^《》\n]{1,80}》", text)]
+    for a, b in bounds:
+        for start, end in titles:
+            assert not start < a < end and not start < b < end, (text, [s.source for s in segments])

@@ -102,8 +102,16 @@ def segment_block(block: Block, max_chars: int = DEFAULT_MAX_CHARS) -> list[Segm
     return segments
 
 
+# A work's title in 《》 is one name: cut inside it (at its ！ or ，), each half is translated
+# out of context and the reader gets two fragments of a title.
+_TITLE = re.compile(r"《[^《》\n]{1,80}》")
+
+
 def _prose_segments(text: str, lo: int, hi: int, spans: list[Span], max_chars: int) -> list[Segment]:
-    pieces = [p for a, b in split_sentences(text, lo, hi, spans) for p in fit(text, a, b, spans, max_chars)]
+    whole = sorted(spans + [Span(m.start(), m.end(), m.group(), "title") for m in _TITLE.finditer(text, lo, hi)
+                            if not any(s.start < m.end() and m.start() < s.end for s in spans)],
+                   key=lambda s: s.start)   # never cut inside these; only `spans` are protected
+    pieces = [p for a, b in split_sentences(text, lo, hi, whole) for p in fit(text, a, b, whole, max_chars)]
     return [_make_segment(text, a, b, spans) for a, b in pack(pieces, max_chars)
             if text[a:b].strip()]
 
