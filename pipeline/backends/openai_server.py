@@ -28,6 +28,11 @@ DEFAULT_TIMEOUT = 300.0   # seconds for one request: a big model on a busy CPU s
 HEALTH_TIMEOUT = 10.0     # the check before any work
 MAX_RETRIES = 4           # the client's own, with exponential backoff (0.5 s doubling, capped at 8 s)
 SAMPLE_TEMPERATURE = 0.7  # as the llama backend's (pipeline/backends/llama.py)
+# llama.cpp's mild penalty on the last 64 tokens, as the llama backend sends it (it stops a small
+# model's runaway loops). Not an OpenAI parameter: llama-server reads it, others ignore it. vLLM's
+# `repetition_penalty` is not sent: it also counts the prompt's tokens, and a translation must
+# repeat the terms of its source.
+EXTRA_BODY = {"repeat_penalty": 1.05}
 # After the server stopped answering (all retries spent), requests fail at once for this long:
 # a run's remaining segments end in seconds, not each after its own retries; a long-running
 # `zh2en serve` tries the server again on a later run.
@@ -169,7 +174,7 @@ class OpenAIServerBackend:
         import openai
 
         request = dict(model=self.model, max_tokens=max_tokens or self.max_tokens, seed=sample,
-                       temperature=SAMPLE_TEMPERATURE if sample else 0.0,
+                       temperature=SAMPLE_TEMPERATURE if sample else 0.0, extra_body=EXTRA_BODY,
                        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
         wants_logprobs = logprobs and self._logprobs
         if time.monotonic() < self._down_until:
