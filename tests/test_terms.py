@@ -130,3 +130,25 @@ def test_with_context_on_each_request_carries_the_previous_segments_chinese_with
     backend = RecordingBackend()
     translate_article(plain, context_over(backend))
     assert all(r.context == "" for r in backend.seen)     # off by default
+
+
+class NegatingRetryBackend(CopyingBackend):
+    """Copies; asked again for a missing term, it puts the term in and adds a negation."""
+
+    def translate(self, batch):
+        out = []
+        for request, reply in zip(batch, super().translate(batch)):
+            if request.strict and any("not translated as required" in note for note in request.notes):
+                reply = Reply("Contraction Mapping is not " + reply.text)
+            out.append(reply)
+        return out
+
+
+def test_a_glossary_retry_that_breaks_the_meaning_is_not_taken():
+    """The retry renders the term but adds a negation the first answer did not have: the first
+    answer is kept (a retry must not make a sentence worse)."""
+    [article] = parse_text("标题\n\n本文讨论收缩映射（Contraction Mapping）。\n\n收缩映射的性质很好。\n", Path("a.md"))
+    translate_article(article, context_over(NegatingRetryBackend(), use_glossary=True))
+    seg = next(s for s in article.segments if s.source.startswith("收缩映射的性质"))
+    assert "retried for glossary terms (收缩映射): not accepted, the first answer kept" in seg.notes
+    assert " not " not in seg.translation

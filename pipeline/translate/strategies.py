@@ -111,9 +111,13 @@ def settle(job: Job) -> None:
 
 class RetryForGlossary:
     """One stricter retry, naming the missing terms, for a segment that did not render a
-    glossary term; accepted only if it keeps the placeholders and misses fewer terms."""
+    glossary term; accepted only if it keeps the placeholders, misses fewer terms and fails no
+    meaning check the first answer passed (a retry must not make the sentence worse)."""
 
     name = "retry: glossary"
+
+    def __init__(self, config: MeaningConfig = MeaningConfig()):
+        self.config = config
 
     def run(self, segments: list[Segment], call: ModelCall) -> None:
         glossary = call.glossary
@@ -130,12 +134,22 @@ class RetryForGlossary:
             seg.glossary_retries += 1
             still = glossary.missing(seg.terms, unit.english or "")
             terms = ", ".join(zh for zh, _ in missing)
-            if not unit.problems and len(still) < len(missing):
+            if not unit.problems and len(still) < len(missing) and \
+                    not _new_meaning_problems(seg, unit.english or "", self.config):
                 seg.translation, seg.attempts, seg.confidence = unit.english, seg.attempts + 1, unit.confidence
                 seg.notes.append(f"retried for glossary terms: {terms}")
                 call.fixed(self.name)
             else:
                 seg.notes.append(f"retried for glossary terms ({terms}): not accepted, the first answer kept")
+
+
+def _new_meaning_problems(seg: Segment, english: str, config: MeaningConfig) -> list[str]:
+    """Meaning checks the retry's answer fails and the first answer passed: a retry that fixes
+    a term must not break the sentence (a dropped negation, a changed number)."""
+    zh = strip_spans(seg.source, seg.spans)
+    before = {p.name for p in meaning_problems(zh, strip_restored(seg.translation or "", seg.spans), config)}
+    return [p.name for p in meaning_problems(zh, strip_restored(english, seg.spans), config)
+            if p.name not in before]
 
 
 class RetryForMeaning:

@@ -130,7 +130,7 @@ class Translator:
         for job in jobs:
             settle(job)
         if self.glossary:
-            RetryForGlossary().run(segments, self.call)
+            RetryForGlossary(self.meaning).run(segments, self.call)
         RepairResidue().run(segments, self.call)
         if self.meaning.retry:
             RetryForMeaning(self.meaning).run(segments, self.call)
