@@ -176,8 +176,13 @@ def test_confidence_is_a_check_when_a_threshold_is_set():
     from pipeline.document import Confidence
 
     unsure = Confidence(0.55, 0.1)
-    assert check_confidence(unsure).ok   # off by default: a weak signal (README)
-    assert not check_confidence(unsure, MeaningConfig(min_confidence=0.6)).ok
+    # By default only a token below 0.2 is flagged: the lowest probability is what points at the
+    # real errors (AUC 0.84 on tests/data/real-errors.jsonl), the mean a weak signal (README).
+    assert not check_confidence(unsure).ok and "lowest token probability 0.1" in check_confidence(unsure).detail
+    assert check_confidence(Confidence(0.55, 0.25)).ok
+    off = MeaningConfig(min_token_probability=0.0)
+    assert check_confidence(unsure, off).ok
+    assert not check_confidence(unsure, MeaningConfig(min_confidence=0.6, min_token_probability=0.0)).ok
     assert check_confidence(Confidence(0.8, 0.3), MeaningConfig(min_confidence=0.6)).ok
     assert check_confidence(None, MeaningConfig(min_confidence=0.6)).ok   # a backend that cannot say
 
