@@ -298,3 +298,14 @@ def test_a_server_killed_mid_run_keeps_the_files_written_and_says_why(tmp_path, 
     assert len(written) == 1
     failures = [line for line in stderr.splitlines() if line.startswith("zh2en: error:")]
     assert failures and all(f"the server at {base} stopped answering" in line for line in failures), stderr
+
+
+def test_eval_against_an_unreachable_server_is_one_line_and_exit_2(tmp_path):
+    src, ref = tmp_path / "a.zh", tmp_path / "a.en"
+    src.write_text("梯度下降。\n", encoding="utf-8")
+    ref.write_text("Gradient descent.\n", encoding="utf-8")
+    base = f"http://127.0.0.1:{free_port()}/v1"
+    proc = zh2en("eval", "--src", str(src), "--ref", str(ref), "--backend", "openai", "--api-base", base, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"zh2en: error: no server answers at {base} (")

@@ -14,6 +14,7 @@ from pipeline.measure.evaluate import evaluate_baseline, evaluate_pipeline, form
 from pipeline.output.site import SiteError, build_site
 from pipeline.store.memory import TranslationMemory
 from pipeline.backends.model_store import ModelUnavailable
+from pipeline.backends.openai_server import ServerUnavailable
 from pipeline.settings import Settings
 from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
 from pipeline.store.tmx import TMXError, export_tmx, import_tmx
@@ -24,10 +25,11 @@ def _load_backend(name: str, model_dir: Optional[Path], settings: Settings, summ
     """A model loaded now (bench and eval measure it, so it must not load lazily mid-run)."""
     check_backend(name)
     try:
+        server = {"api_base": settings.api_base, "timeout": settings.request_timeout} if name == "openai" else {}
         return create_backend(name, model_path=model_dir, slots=settings.slots,
-                              prompt_state_dir=settings.prompt_state_dir, summary_prompt=summary_prompt)
-    except ModelUnavailable as exc:
-        fail(str(exc))
+                              prompt_state_dir=settings.prompt_state_dir, summary_prompt=summary_prompt, **server)
+    except ModelUnavailable as exc:   # a server named by --api-base that cannot be used: exit 2, as translate
+        fail(str(exc), 2 if isinstance(exc, ServerUnavailable) else 1)
 
 
 @app.command()
@@ -87,7 +89,6 @@ def _print_report(report: dict, as_json: bool, as_table) -> None:
 
 
 def _bench_server(input_path, limit, as_json, model_dir, slots, api_base, served_model, server_slots) -> None:
-    from pipeline.backends.openai_server import ServerUnavailable
     from pipeline.ingest.reader import IngestError, read_path
     from pipeline.measure.bench import BenchError
     from pipeline.measure.server_bench import format_server_bench, run_server_bench
@@ -160,6 +161,8 @@ def eval_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+    api_base: Optional[str] = typer.Option(None, "--api-base", envvar="ZH2EN_API_BASE",
+                                           help="openai backend: the server's address, as for translate."),
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
 ) -> None:
     """Score the pipeline (BLEU, chrF, QA aggregates) on parallel text with references."""
@@ -171,7 +174,7 @@ def eval_command(
     except (ValueError, UnicodeDecodeError) as exc:
         fail(str(exc))
     # Scored as the model answers now: nothing reused from the memory, no summaries.
-    settings = Settings(backend=backend, model_path=str(model_dir) if model_dir else None,
+    settings = Settings(backend=backend, model_path=str(model_dir) if model_dir else None, api_base=api_base,
                         glossaries=tuple(str(g) for g in glossaries or ()), use_memory=False, summaries=False)
     open_context(settings).close()   # the glossary checked before the model loads
     model = _load_backend(backend, model_dir, settings)
