@@ -17,7 +17,7 @@ from pipeline.backends import CHAT_BACKENDS
 from pipeline.backends.llama import DEFAULT_SLOTS
 from pipeline.ingest.decoding import DEFAULT_MAX_BYTES
 from pipeline.checks.meaning import MeaningConfig
-from pipeline.checks.qa import QAConfig
+from pipeline.checks.structure import QAConfig
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS
 
 

@@ -20,11 +20,13 @@ sys.path.insert(0, str(REPO))
 from sacrebleu.metrics import CHRF  # noqa: E402
 
 from pipeline.backends import create_backend  # noqa: E402
-from pipeline.checks.meaning import READER_WORDS  # noqa: E402
+from pipeline.checks.registry import CHECKS  # noqa: E402
 from pipeline.context import RunContext  # noqa: E402
 from pipeline.document import PARAGRAPH, Article, Block  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.stages import LocalRunner, RunResult, run_articles  # noqa: E402
+
+_MEANING = {c.name for c in CHECKS if c.family in ("meaning", "confidence")}
 
 
 def auc(scores_good: list[float], scores_bad: list[float]) -> float | None:
@@ -55,7 +57,7 @@ def line_figures(prefix: Path, limit: int) -> list[dict]:
             "line": done.article.index, "chrf": round(chrf.sentence_score(hyp, [ref]).score, 2), "hyp": hyp, "ref": ref,
             "mean": round(sum(s.confidence.mean for s in segs) / len(segs), 4) if segs else None,
             "min": min((s.confidence.minimum for s in segs), default=None),
-            "meaning_flagged": any(any(r.name in READER_WORDS and not r.ok for r in s.qa) for s in done.article.segments),
+            "meaning_flagged": any(any(r.name in _MEANING and not r.ok for r in s.qa) for s in done.article.segments),
         })
     return rows
 

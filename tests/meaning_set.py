@@ -22,10 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.checks.meaning import (MeaningConfig, check_author_glosses, check_latin_tokens,  # noqa: E402
-                                     check_meta_text, check_name_order, check_negation, check_numbers,
-                                     check_questions, check_sentence_alignment, check_titles, latin_tokens)
-from pipeline.checks.qa import QAConfig, check_length_ratio, check_sentence_coverage  # noqa: E402
+from pipeline.checks.meaning import check_sentence_alignment, latin_tokens  # noqa: E402
+from pipeline.checks.registry import RETRIED, Passage  # noqa: E402
+from pipeline.checks.structure import QAConfig, check_length_ratio, check_sentence_coverage  # noqa: E402
 from pipeline.glossary import Glossary  # noqa: E402
 from pipeline.text.protect import find_protected_spans  # noqa: E402
 from pipeline.text.sentences import ZH_SENTENCE_END, split_en_sentences  # noqa: E402
@@ -197,18 +196,14 @@ def glossary_miss(zh: str, en: str) -> bool:
     return bool(_GLOSSARY.missing(_GLOSSARY.terms_in(zh), en))
 
 
-DETECTORS = {
-    "negation": lambda zh, en: not check_negation(zh, en, MeaningConfig()).ok,
-    "numbers": lambda zh, en: not check_numbers(zh, en).ok,
-    "latin_tokens": lambda zh, en: not check_latin_tokens(zh, en).ok,
-    "author_glosses": lambda zh, en: not check_author_glosses(zh, en).ok,
-    "sentence_kinds": lambda zh, en: not check_questions(zh, en).ok,
-    "titles": lambda zh, en: not check_titles(zh, en).ok,
-    "name_order": lambda zh, en: not check_name_order(zh, en).ok,
-    "meta_text": lambda zh, en: not check_meta_text(zh, en).ok,
-    "dropped_sentence": dropped_sentence,
-    "glossary": glossary_miss,
-}
+def _fails(check):
+    return lambda zh, en: not check.run(Passage(zh, en)).ok
+
+
+# The meaning retry's checks as declared (pipeline/checks/registry.py) - the sentence alignment
+# measured as part of "dropped_sentence" - then the drop rule and the glossary.
+DETECTORS = {**{check.name: _fails(check) for check in RETRIED if check.name != "sentence_alignment"},
+             "dropped_sentence": dropped_sentence, "glossary": glossary_miss}
 # The meaning checks proper (pipeline/checks/meaning.py); the last two are qa.py's and the glossary's.
 MEANING_DETECTORS = [name for name in DETECTORS if name not in ("dropped_sentence", "glossary")]
 # Which detector is meant to catch each injected type.

@@ -23,9 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.checks.meaning import READER_WORDS  # noqa: E402
-from pipeline.checks.qa import QUIET_CHECKS, STRUCTURAL_WORDS, assess_segment  # noqa: E402
-from pipeline.checks.relations import RELATION_WORDS  # noqa: E402
+from pipeline.checks.qa import assess_segment  # noqa: E402
+from pipeline.checks.registry import QUIET_CHECKS, READER_WORDS  # noqa: E402
 from pipeline.document import Confidence, Segment  # noqa: E402
 from pipeline.glossary import Glossary  # noqa: E402
 from pipeline.text.protect import find_protected_spans, protect  # noqa: E402
@@ -52,7 +51,7 @@ def failed_checks(row: dict, glossary: Glossary) -> list[str]:
     return [r.name for r in assess_segment(seg, glossary) if not r.ok]   # quiet ones too (QUIET_CHECKS)
 
 
-_CHECK_WORDS = tuple({**STRUCTURAL_WORDS, **READER_WORDS, **RELATION_WORDS}.values())
+_CHECK_WORDS = tuple(READER_WORDS.values())
 
 
 def _run_warnings(row: dict) -> list[str]:

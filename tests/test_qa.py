@@ -5,8 +5,9 @@ import json
 import pytest
 
 from pipeline.glossary import Glossary
-from pipeline.checks.qa import (QAConfig, assess_article, check_length_ratio, check_repetition, check_residue,
-                         check_sentence_coverage, percentages, qa_line, structural_problems)
+from pipeline.checks.qa import assess_article, percentages, qa_line
+from pipeline.checks.structure import (QAConfig, check_length_ratio, check_repetition, check_residue,
+                                       check_sentence_coverage, structural_problems)
 from pipeline.output.report import write_run_report
 from test_render import translated_article
 

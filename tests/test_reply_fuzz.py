@@ -15,7 +15,8 @@ from copying_backend import context_over
 from reply_fuzz import FuzzBackend, any_text, replies
 from pipeline.backends.prompts import clean_reply
 from pipeline.checks.meaning import MeaningConfig
-from pipeline.checks.qa import QAConfig, assess_segment
+from pipeline.checks.qa import assess_segment
+from pipeline.checks.structure import QAConfig
 from pipeline.document import Article, Block, Segment, PARAGRAPH
 from pipeline.glossary import Glossary
 from pipeline.ingest.reader import parse_text

@@ -171,7 +171,7 @@ def check_author_glosses(zh: str, en: str, config: MeaningConfig = MeaningConfig
 
 # -- sentence kinds and titles ----------------------------------------------------------------
 
-def check_questions(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> CheckResult:
+def check_sentence_kinds(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> CheckResult:
     """A question stays a question, an exclamation an exclamation (and none appear)."""
     problems = []
     for name, zh_marks, en_mark in (("question", "？?", "?"), ("exclamation", "！!", "!")):
@@ -284,24 +284,6 @@ def check_meta_text(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -
     return CheckResult("meta_text", found is None, found or "")
 
 
-MEANING_CHECKS = (check_negation, check_numbers, check_latin_tokens, check_author_glosses, check_questions,
-                  check_titles, check_sentence_alignment, check_name_order, check_meta_text)
-
-# What each check's failure means, for a reader of the flagged file.
-READER_WORDS = {
-    "negation": "a negation (not / no / never) may have been added or lost",
-    "numbers": "a number differs from the original",
-    "latin_tokens": "a name or term of the original is missing",
-    "author_glosses": "the English term the author gave is not used",
-    "sentence_kinds": "a question or exclamation became a statement (or the reverse)",
-    "titles": "a quoted title of the original is missing",
-    "sentence_alignment": "a sentence of the original may be missing from the English",
-    "name_order": "two names are in another order than in the original (who did what may be swapped)",
-    "meta_text": "the English contains words about the translation task, not the article",
-    "low_confidence": "the model was unsure of a word here: read this sentence against the original",
-}
-
-
 def check_confidence(confidence, config: MeaningConfig = MeaningConfig()) -> CheckResult:
     """The model's own confidence in the answer kept (mean token probability), if asked for."""
     if confidence is None:   # a backend that cannot say
@@ -312,8 +294,3 @@ def check_confidence(confidence, config: MeaningConfig = MeaningConfig()) -> Che
     if confidence.minimum < config.min_token_probability:
         low.append(f"lowest token probability {confidence.minimum}")
     return CheckResult("low_confidence", not low, "; ".join(low))
-
-
-def meaning_problems(zh: str, en: str, config: MeaningConfig = MeaningConfig()) -> list[CheckResult]:
-    """The failed meaning checks of a segment's prose (formulas taken out of both sides)."""
-    return [r for r in (check(zh, en, config) for check in MEANING_CHECKS) if not r.ok]

@@ -1,25 +1,19 @@
-"""Per-segment quality checks, one small function each, and their per-article summary.
-
-Each check returns a CheckResult. They look at structure - formulas, terms, leftover Chinese,
-length, sentence count, loops - not meaning: a fluent mistranslation passes them all
-(DESIGN.md: "还跟初始化有关" became "not related to initialization" in 11 of 14 runs).
+"""Running the checks on an article: each segment's failures become flags a reader sees (the
+checks themselves are declared in pipeline/checks/registry.py), and the article's QA figures.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Callable
 
-from pipeline.checks.meaning import MEANING_CHECKS, READER_WORDS, MeaningConfig, check_confidence
-from pipeline.checks.relations import RELATION_WORDS, check_opposites, check_qualifiers
+from pipeline.checks.meaning import MeaningConfig
+from pipeline.checks.registry import QUIET_CHECKS, READER_WORDS, Passage, run_checks
 from pipeline.checks.result import CheckResult
+from pipeline.checks.structure import QAConfig, chinese_chars
 from pipeline.document import Article, Segment
 from pipeline.terms import consistency, term_table
-from pipeline.text.sentences import count_en_sentences, count_zh_sentences
 from pipeline.text.spans import strip_restored, strip_spans
-from pipeline.text.han import HAN
 
 
 # Bump when the checks change what gets flagged: outputs flagged by other checks cannot be
@@ -27,120 +21,22 @@ from pipeline.text.han import HAN
 CHECKS_VERSION = "checks-v3"   # v2: the meaning checks; v3: terms matched by stem, variants, author glosses
 
 
-@dataclass(frozen=True)
-class QAConfig:
-    """Thresholds; DESIGN.md measured typical English/Chinese ratios of 2.6-4.3 and a rule
-    "fewer sentences or ratio < 2.3" catching 9 of 9 real drops with 1 false alarm."""
-
-    min_length_ratio: float = 2.3
-    max_length_ratio: float = 8.0
-    min_chars_for_ratio: int = 15      # shorter sources give noisy ratios
-    repeat_ngram: int = 4              # a run of this many words...
-    repeat_count: int = 3              # ...seen this often is a loop
-
-
-def chinese_chars(text: str) -> int:
-    return len(HAN.findall(text))
-
-
-def check_formulas(seg: Segment) -> CheckResult:
-    english = seg.translation or ""
-    expected = Counter(s.text for s in seg.spans)
-    wrong = [t for t, n in expected.items() if english.count(t) != n]
-    return CheckResult("formula_integrity", not wrong, "; ".join(f"{t[:40]!r}" for t in wrong[:3]))
-
-
-def check_glossary(seg: Segment, glossary) -> CheckResult:
-    if glossary is None or not seg.terms:
-        return CheckResult("glossary_adherence", True)
-    missing = glossary.missing(list(seg.terms), seg.translation or "")
-    return CheckResult("glossary_adherence", not missing, ", ".join(f"{zh}={en}" for zh, en in missing))
-
-
-def check_residue(zh: str, en: str) -> CheckResult:
-    found = HAN.findall(en)
-    return CheckResult("chinese_residue", not found, "".join(dict.fromkeys(found))[:20])
-
-
-def check_length_ratio(zh: str, en: str, config: QAConfig) -> CheckResult:
-    n_zh = chinese_chars(zh)
-    if n_zh < config.min_chars_for_ratio:
-        return CheckResult("length_ratio", True, "source too short to judge")
-    ratio = len(en.strip()) / n_zh
-    ok = config.min_length_ratio <= ratio <= config.max_length_ratio
-    return CheckResult("length_ratio", ok, f"{ratio:.2f}")
-
-
-def check_sentence_coverage(zh: str, en: str) -> CheckResult:
-    if not zh.strip():  # only formulas or code: nothing for the English to cover
-        return CheckResult("sentence_coverage", True, "no prose in the source")
-    n_zh = count_zh_sentences(zh) or 1   # sentence ends only: a clause end is not a sentence
-    n_en = count_en_sentences(en) or (1 if en.strip() else 0)
-    return CheckResult("sentence_coverage", n_en >= n_zh, f"{n_en} English for {n_zh} Chinese sentence(s)")
-
-
-def check_repetition(en: str, config: QAConfig) -> CheckResult:
-    words = en.lower().split()
-    n = config.repeat_ngram
-    grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-    worst = max(grams.values(), default=0)
-    looped = worst >= config.repeat_count or bool(re.search(r"(.{6,}?)\1{3,}", en))
-    return CheckResult("repetition", not looped, f"a {n}-word run repeated {worst} times" if looped else "")
-
-
-def check_not_empty(zh: str, en: str) -> CheckResult:
-    ok = bool(en.strip()) or not zh.strip()  # a formula-only source has no prose to translate
-    return CheckResult("not_empty", ok, "" if ok else "empty translation")
-
-
-def structural_problems(zh: str, en: str, config: QAConfig) -> list[str]:
-    """The checks a translator retries on (texts without their spans)."""
-    results = [check_not_empty(zh, en), check_repetition(en, config)]
-    coverage, ratio = check_sentence_coverage(zh, en), check_length_ratio(zh, en, config)
-    if not coverage.ok and not ratio.ok:  # DESIGN.md's drop rule needs both signals
-        results.append(CheckResult("sentence_coverage", False, f"{coverage.detail}, ratio {ratio.detail}"))
-    return [f"{r.name}: {r.detail}" for r in results if not r.ok]
-
-
 def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig(),
                    meaning: MeaningConfig = MeaningConfig()) -> list[CheckResult]:
-    """The structural checks, then the meaning checks (pipeline/checks/meaning.py)."""
+    """Every declared check (pipeline/checks/registry.py), in its order, on the segment."""
     zh = strip_spans(seg.source, seg.spans)
     en = strip_restored(seg.translation or "", seg.spans)
-    return [check_formulas(seg), check_glossary(seg, glossary), check_residue(zh, en),
-            check_length_ratio(zh, en, config), check_sentence_coverage(zh, en),
-            check_repetition(en, config), check_not_empty(zh, en)] + [check(zh, en, meaning) for check in MEANING_CHECKS] \
-        + [check_confidence(seg.confidence, meaning), check_opposites(zh, en), check_qualifiers(zh, en)]
-
-
-# Checks recorded in qa.json (and still retried for) but never shown to a reader as a warning: on
-# the labelled set of the model's real errors they were wrong more often than right - the glossary
-# check 5 times of 8 (another good rendering of a term), the pair check its only time (README:
-# "Real errors"). A check fired fewer than 3 times there keeps its warning until the set says more.
-QUIET_CHECKS = frozenset({"glossary_adherence", "opposites"})
-
-
-# What each structural check's failure means, for a reader of the flagged file.
-STRUCTURAL_WORDS = {
-    "formula_integrity": "a formula did not come through unchanged",
-    "glossary_adherence": "a technical term is not in the glossary's English",
-    "chinese_residue": "Chinese is left in the English",
-    "length_ratio": "the English is much shorter or longer than the original",
-    "sentence_coverage": "a sentence of the original may be missing from the English",
-    "repetition": "the English repeats itself",
-    "not_empty": "the English is empty",
-}
+    return run_checks(Passage(zh, en, seg, glossary, config, meaning))
 
 
 def flag_text(seg: Segment, result: CheckResult) -> str:
     """How a failed check reads in the file: the sentence it concerns (its opening words) and the
     problem in words a reader understands, the check's detail after it."""
-    words = {**STRUCTURAL_WORDS, **READER_WORDS, **RELATION_WORDS}
-    if result.name in words:
+    if result.name in READER_WORDS:
         # the sentence's words without its formulas: a formula cut short would show as raw TeX
         opening = " ".join(strip_spans(seg.source, seg.spans).split())
         opening = opening if len(opening) <= 24 else opening[:24] + "…"
-        return f"“{opening}”: {words[result.name]}" + (f" ({result.detail})" if result.detail else "")
+        return f"“{opening}”: {READER_WORDS[result.name]}" + (f" ({result.detail})" if result.detail else "")
     return f"{result.name}: {result.detail}" if result.detail else result.name
 
 
@@ -178,7 +74,7 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         if glossary is not None:
             terms_total += len(seg.terms)
             terms_ok += len(seg.terms) - len(glossary.missing(list(seg.terms), english))
-        residue += bool(seg.qa) and not seg.qa[2].ok
+        residue += any(r.name == "chinese_residue" and not r.ok for r in seg.qa)
         if untranslated(seg) and not seg.internal_error and STILL_CHINESE not in seg.flags:
             seg.flags.append(STILL_CHINESE)
     table = term_table(article, glossary)

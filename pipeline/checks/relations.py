@@ -66,10 +66,3 @@ def check_qualifiers(zh: str, en: str, config=None) -> CheckResult:
     """A number qualified in the Chinese (30 左右, 以内, 至少) whose English has no word of the kind."""
     lost = [f"{m.group()} ({name})" for z, e, name in _QUALIFIERS for m in [z.search(zh)] if m and not e.search(en)]
     return CheckResult("qualifiers", not lost, "; ".join(lost))
-
-
-# What a failure means, for a reader of the flagged file.
-RELATION_WORDS = {
-    "opposites": "the English may name the opposite of the original (e.g. the real part for the imaginary)",
-    "qualifiers": "a qualifier of a number (about / at most / at least / one of) may be lost",
-}

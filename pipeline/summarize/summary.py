@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.checks.meaning import MeaningConfig
-from pipeline.checks.qa import QAConfig, check_repetition
+from pipeline.checks.structure import QAConfig, check_repetition
 from pipeline.document import Article
 from pipeline.backends.prompts import clean_reply
 from pipeline.summarize.select import CHUNK_CHARS, SourceSentence, article_sentences, choose, is_anecdote

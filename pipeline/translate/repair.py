@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.checks.meaning import MeaningConfig, align_sentences, meaning_problems
-from pipeline.checks.qa import structural_problems
+from pipeline.checks.meaning import MeaningConfig, align_sentences
+from pipeline.checks.registry import meaning_problems, retry_request
+from pipeline.checks.structure import structural_problems
 from pipeline.document import Segment
 from pipeline.text.han import HAN
 from pipeline.text.protect import DEFAULT_STYLE
 from pipeline.text.sentences import EN_SENTENCE_END, count_en_sentences, count_zh_sentences
 from pipeline.text.spans import locate_restored, strip_restored, strip_spans
 from pipeline.text.words import stems
-from pipeline.translate.strategies import ASK, split_unit
+from pipeline.translate.strategies import split_unit
 from pipeline.translate.units import ModelCall, Unit
 
 
@@ -52,7 +53,7 @@ class RepairBySentence:
     def problems(self, zh: str, spans, english: str, seg: Segment, call: ModelCall) -> list[str]:
         """What is wrong with `english` as the translation of `zh`: the failed meaning checks
         (named with their detail) and the segment's glossary terms in `zh` it misses."""
-        found = [ASK[p.name](p.detail) for p in meaning_problems(strip_spans(zh, spans),
+        found = [retry_request(p) for p in meaning_problems(strip_spans(zh, spans),
                                                                  strip_restored(english, spans), self.config)]
         terms = [(z, e) for z, e in seg.terms if z in zh]
         missing = call.glossary.missing(terms, english) if call.glossary is not None and terms else []

@@ -9,7 +9,8 @@ samples (llama.cpp; MarianMT decodes greedily)."""
 
 from __future__ import annotations
 
-from pipeline.checks.meaning import MeaningConfig, meaning_problems
+from pipeline.checks.meaning import MeaningConfig
+from pipeline.checks.registry import meaning_problems
 from pipeline.document import Segment
 from pipeline.text.protect import DEFAULT_STYLE
 from pipeline.text.spans import strip_restored, strip_spans

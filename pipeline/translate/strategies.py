@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.checks.meaning import MeaningConfig, meaning_problems
+from pipeline.checks.meaning import MeaningConfig
+from pipeline.checks.registry import meaning_problems, retry_request
 from pipeline.document import Segment, Span
 from pipeline.text.protect import DEFAULT_STYLE, RETRY_STYLE
 from pipeline.text.segmenting import split_sentences
@@ -171,7 +172,7 @@ class RetryForMeaning:
                                         strip_restored(seg.translation, seg.spans), self.config)
             if problems:
                 todo.append((seg, problems))
-        retries = [Unit(seg.source, seg.spans, seg, problems=[ASK[p.name](p.detail) for p in problems])
+        retries = [Unit(seg.source, seg.spans, seg, problems=[retry_request(p) for p in problems])
                    for seg, problems in todo]
         call(retries, DEFAULT_STYLE, strict=True, stage=self.name)
         for (seg, problems), unit in zip(todo, retries):
@@ -189,21 +190,6 @@ class RetryForMeaning:
         glossary = call.glossary
         return glossary is None or len(glossary.missing(seg.terms, english)) <= len(
             glossary.missing(seg.terms, seg.translation or ""))
-
-
-# What the model is told when its answer failed a meaning check.
-ASK = {
-    "negation": lambda d: f"the negations do not match ({d}); give each Chinese negation a negation in the English "
-                          f"(not, no, never, without, un-...) and add none",
-    "numbers": lambda d: f"a number is wrong ({d}); give every number exactly as the Chinese states it",
-    "latin_tokens": lambda d: f"these names were left out: {d}; keep every name and abbreviation as written",
-    "author_glosses": lambda d: f"use the author's own English term: {d}",
-    "sentence_kinds": lambda d: f"keep each question a question and each exclamation an exclamation ({d})",
-    "titles": lambda d: f"keep each title in 《》 as a quoted title ({d})",
-    "sentence_alignment": lambda d: f"a sentence was left out ({d}); translate every sentence",
-    "name_order": lambda d: f"these names are in the wrong order: {d}; keep who does what as in the Chinese",
-    "meta_text": lambda d: "output only the translation, with no words about the task or the rules",
-}
 
 
 class RepairResidue:

@@ -17,7 +17,7 @@ from pipeline.store.error_log import ErrorLog, keep_original
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 from pipeline.document import Segment
 from pipeline.backends.prompts import PROMPT_VERSION
-from pipeline.checks.qa import QAConfig
+from pipeline.checks.structure import QAConfig
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
 from pipeline.translate.strategies import (FirstPass, Job, RepairResidue, RetryAroundFormulas,

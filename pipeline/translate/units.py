@@ -13,7 +13,7 @@ from pipeline.backends.base import Backend, TranslationRequest
 from pipeline.document import Confidence, Segment, Span
 from pipeline.text.protect import PlaceholderStyle, placeholder_problems, protect, restore
 from pipeline.checks.meaning import meta_text
-from pipeline.checks.qa import QAConfig, structural_problems
+from pipeline.checks.structure import QAConfig, structural_problems
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
 
