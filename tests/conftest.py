@@ -12,13 +12,19 @@ os.environ["ZH2EN_STATE_DIR"] = tempfile.mkdtemp(prefix="zh2en-test-state-")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def prefect_harness():
-    """One temporary Prefect API and database for the whole test session."""
+    """One temporary Prefect API and database, for the tests that run flows in this process
+    (their modules ask for it: `pytestmark = pytest.mark.usefixtures("prefect_harness")`); the
+    others never start it. The project's start limit, not Prefect's 30 s: a busy 2-core machine
+    needs more (flows/prefect_settings.py)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    from flows.prefect_settings import GENERAL
+
+    with prefect_test_harness(server_startup_timeout=int(GENERAL["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])):
         yield
+
 SEEDS = Path(os.environ.get("ZH2EN_SEEDS", REPO.parent / "shared" / "seeds"))
 
 

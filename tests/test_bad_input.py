@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 from zh2en.cli import app
 
+pytestmark = pytest.mark.usefixtures("prefect_harness")   # flows run in this process
+
 GOOD = "注意力机制\n\n我们知道,梯度裁剪是常用技巧,其中$\\tau$是阈值。\n"
 
 

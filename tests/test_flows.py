@@ -14,6 +14,8 @@ import pytest
 from flows.translate_flows import translate_flow
 from pipeline.settings import Settings
 
+pytestmark = pytest.mark.usefixtures("prefect_harness")   # flows run in this process
+
 
 def articles_dir(root: Path, n: int = 2) -> tuple[Path, str]:
     """Input files whose text is unique to this test, so no earlier test's cache answers."""

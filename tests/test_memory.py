@@ -83,7 +83,7 @@ def test_a_memory_that_stays_locked_is_named_not_an_error(tmp_path):
     assert TranslationMemory(path).get(ctx, "中文") is None   # nothing half-written
 
 
-def test_a_locked_memory_never_loses_an_article(tiny_model_dir, tmp_path, monkeypatch):
+def test_a_locked_memory_never_loses_an_article(tiny_model_dir, tmp_path, monkeypatch, prefect_harness):
     """A whole translation with the memory write-locked by another process the whole time: the
     article is written, and stderr names the database and what was not stored."""
     from typer.testing import CliRunner

@@ -82,7 +82,7 @@ def test_a_bug_met_on_one_reply_keeps_that_passage_and_writes_the_article(tmp_pa
 
 
 def test_a_bug_in_a_check_keeps_that_passage(tmp_path, monkeypatch):
-    import pipeline.checks.qa as qa
+    import pipeline.checks.structure as qa
 
     monkeypatch.setattr(qa, "check_residue", _raise_on_mark(qa.check_residue))
     ctx, result, finished = _run(tmp_path)
@@ -144,7 +144,7 @@ def test_the_command_line_names_the_log_and_prints_no_traceback(tiny_model_dir, 
     state = tmp_path / "state"
     program = textwrap.dedent(f"""
         import sys
-        import pipeline.checks.qa as qa
+        import pipeline.checks.structure as qa
         real = qa.check_residue
         def check_residue(zh, en):
             if {MARK!r} in zh:

@@ -56,7 +56,7 @@ def test_article_summary_flags_failures_and_report_aggregates(tmp_path):
     assert summary["formulas_kept"] < summary["formula_spans"] and summary["failed_checks"]["formula_integrity"] == 1
     assert percentages(summary)["formula_integrity"] < 100
     assert any("a formula did not come through unchanged" in f for f in broken.flags)
-    assert "flagged" in qa_line(summary)
+    assert summary["flagged"] >= 1 and f"flagged {summary['flagged']}" in qa_line(summary)
     report = write_run_report(tmp_path, [summary], [("bad.txt", "not UTF-8")], 1.5, "m")
     assert json.loads((tmp_path / "report.json").read_text())["totals"] == report["totals"]
     md = (tmp_path / "report.md").read_text()
