@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import flows  # noqa: F401  (Prefect settings first)
 from flows.translate_flows import translate_flow
 from pipeline.settings import Settings
+
+
+# Prefect's runner, stopped by a signal, calls its async stop without awaiting it: Python then
+# prints a RuntimeWarning and a tracemalloc hint under the user's "zh2en: stopped". The runner
+# stops all the same (the parent ends its process group), so the warning says nothing to a user.
+warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited", category=RuntimeWarning)
 
 
 def main(spec: str) -> None:

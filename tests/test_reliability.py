@@ -316,29 +316,51 @@ def test_a_better_output_is_kept_unless_it_was_flagged_by_other_checks(tmp_path)
     assert write(False) is None and "negation" in target.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
-def test_ctrl_c_at_any_moment_prints_one_line_even_when_started_with_sigint_ignored(tiny_model_dir, seeds_dir,
-                                                                                     tmp_path, delay):
-    """Started as `zh2en translate … &` in a script starts it (SIGINT ignored), interrupted while
-    Python is still importing Prefect and the pipeline, or just after: exit 130, one line per
-    message, no traceback. The delay only decides which moment is hit; every moment must hold."""
+def _tagged(tag: str) -> list:
+    """This machine's processes started with ZH2EN_TEST_TAG=tag (a run and whatever it started)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("ZH2EN_TEST_TAG") == tag:
+                found.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("delay", [0.5, 1.0, 2.0, 5.0])
+def test_a_stop_at_any_moment_prints_one_line_and_leaves_nothing_running(tiny_model_dir, seeds_dir, tmp_path,
+                                                                         delay, sig, status):
+    """Stopped while Python is still importing Prefect and the pipeline, while the early server
+    starts, or in the run (started as `zh2en translate … &` in a script: SIGINT ignored): exit
+    130/143, one line per message, no traceback, and no process it started left behind. The
+    delay only decides which moment is hit; every moment must hold."""
+    import psutil
+
+    tag = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["ZH2EN_STATE_DIR"] = str(tmp_path / "state")
+    env.update(ZH2EN_STATE_DIR=str(tmp_path / "state"), ZH2EN_TEST_TAG=tag)
     proc = subprocess.Popen([sys.executable, "-m", "zh2en", "translate", str(seeds_dir), "--backend", "marian",
                              "--model-dir", str(tiny_model_dir), "--no-memory", "-o", str(tmp_path / "out")],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        time.sleep(delay)
-        proc.send_signal(signal.SIGINT)
+        time.sleep(delay)   # which moment is hit: not a wait for anything
+        proc.send_signal(sig)
         proc.wait(timeout=60)
         stderr = proc.stderr.read()
-        assert proc.returncode == 130, stderr
+        assert proc.returncode == status, stderr
         assert "Traceback" not in stderr and stderr.strip()
         assert all(line.startswith("zh2en: ") for line in stderr.strip().splitlines()), stderr
+        left = _tagged(tag)
+        assert psutil.wait_procs(left, timeout=20)[1] == [], "a process the run started outlived it"
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        for leftover in [proc] + [p for p in _tagged(tag) if p.pid != proc.pid]:
+            with __import__("contextlib").suppress(Exception):
+                leftover.kill()
 
 
 def test_an_output_folder_that_cannot_be_written_is_found_before_any_work(tmp_path):
