@@ -9,6 +9,7 @@ import sys
 import warnings
 
 import flows  # noqa: F401  (Prefect settings first)
+from prefect.task_runners import ThreadPoolTaskRunner
 from flows.translate_flows import translate_flow
 from pipeline.settings import Settings
 
@@ -22,7 +23,9 @@ warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never aw
 def main(spec: str) -> None:
     args = json.loads(spec)
     settings = Settings.model_validate(args["settings"])
-    translate_flow.serve(
+    # as many segment tasks in flight as the run's slots (--slots / ZH2EN_SLOTS), as for translate
+    flow = translate_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.slots))
+    flow.serve(
         name="zh2en-inbox", cron=args.get("cron"), interval=args.get("interval"), print_starting_message=False,
         parameters={"paths": [args["inbox"]], "out_dir": args["out"], "settings": settings,
                     "only_changed": True, "site_dir": args.get("site")})

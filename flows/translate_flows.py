@@ -21,10 +21,11 @@ from pipeline.store.locking import OutputLocked, output_lock
 from pipeline.store.manifest import Manifest
 from pipeline.document import Article
 from pipeline.settings import Settings
+from pipeline.backends.llama import DEFAULT_SLOTS
 from pipeline.stages import SEGMENT_FAILURE, RunResult, ingest_files, run_articles
 
 
-@flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_SLOTS))  # callers set theirs
 def translate_flow(paths: list[str], out_dir: str, settings: Optional[Settings] = None,
                    only_changed: bool = False, context: Any = None, site_dir: Optional[str] = None) -> RunResult:
     """Translate files and folders into `out_dir`; with `only_changed`, only files that are new

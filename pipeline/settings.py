@@ -1,8 +1,11 @@
 """Every setting of a run in one object: where state lives, which model and glossaries, the QA
 thresholds, how many slots, how large a segment. Each field can be set from the environment as
-ZH2EN_<FIELD> (e.g. ZH2EN_STATE_DIR, ZH2EN_SLOTS, ZH2EN_QA__MIN_LENGTH_RATIO); the command line
-passes what the user typed. Nothing else in the project reads a ZH2EN_* variable but the
-API key (pipeline/backends/openai_server.py), kept out of settings that flows pass around."""
+ZH2EN_<FIELD> (e.g. ZH2EN_STATE_DIR, ZH2EN_SLOTS, ZH2EN_QA__MIN_LENGTH_RATIO; the model also as
+ZH2EN_MODEL). Precedence: an option the user typed > the variable > the default here - the
+command line passes only the options given (zh2en/common.py: settings_from). README, "Settings",
+lists every variable. Read elsewhere, by design: the API key (pipeline/backends/openai_server.py),
+kept out of settings that flows pass around and log, and ZH2EN_CACHE_DIR, where the packaged
+model is joined (pipeline/backends/model_store.py, below this module)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 from platformdirs import user_state_dir
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.backends import CHAT_BACKENDS
@@ -30,11 +33,13 @@ class Settings(BaseSettings):
     settings, and a run can never change them half way."""
 
     model_config = SettingsConfigDict(env_prefix="ZH2EN_", env_nested_delimiter="__", frozen=True,
-                                      extra="forbid")
+                                      extra="forbid", populate_by_name=True)
 
     state_dir: Path = Field(default_factory=_default_state_dir)  # memory, prompt states
     backend: str = "llama"
-    model_path: Optional[str] = None   # openai backend: the served model's name
+    # A GGUF file or MarianMT folder; openai backend: the served model's name. ZH2EN_MODEL (the
+    # name the help shows) or ZH2EN_MODEL_PATH; model_path=... in code.
+    model_path: Optional[str] = Field(None, validation_alias=AliasChoices("zh2en_model", "zh2en_model_path"))
     api_base: Optional[str] = None     # the openai backend's server (its key: openai_server._api_key)
     request_timeout: float = 300.0     # seconds one request to that server may take
     max_chars: int = DEFAULT_MAX_CHARS

@@ -16,7 +16,8 @@ from typing import Optional
 
 import typer
 
-from zh2en.common import app, check_backend, close_context, err, fail, open_context, out, print_failures, sample_page
+from zh2en.common import (app, check_backend, close_context, err, fail, open_context, out, print_failures,
+                          sample_page, settings_from)
 
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402  (after zh2en.common: Prefect's settings)
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
@@ -35,55 +36,52 @@ from zh2en.terminal import (Terminated, end_process_group, port_free, stop_behin
                             terminate, valid_cron)
 
 
-def _settings(model_dir: Optional[Path], glossaries: Optional[list[Path]], **fields) -> Settings:
-    """What the user typed; an option left out (None) leaves its ZH2EN_* variable or default."""
-    return Settings(model_path=str(model_dir) if model_dir else None,
-                    glossaries=tuple(str(g) for g in glossaries or ()),
-                    **{name: value for name, value in fields.items() if value is not None})
-
-
 MODEL_HELP = ("llama: a chat GGUF file (default: the packaged Qwen2.5-Coder-1.5B); marian: a MarianMT folder; "
-              "openai: the served model's name (default: the only one the server serves).")
-API_BASE_HELP = ("openai backend: the server's address, e.g. http://127.0.0.1:11434/v1 (Ollama); "
-                 "its key, if it wants one, from ZH2EN_API_KEY or OPENAI_API_KEY.")
+              "openai: the served model's name (default: the only one the server serves). Also ZH2EN_MODEL.")
+API_BASE_HELP = ("openai backend: the server's address, e.g. http://127.0.0.1:11434/v1 (Ollama); also "
+                 "ZH2EN_API_BASE. Its key, if it wants one, from ZH2EN_API_KEY or OPENAI_API_KEY.")
 SLOTS_HELP = "Requests in flight at once (llama: parallel slots; openai: concurrent requests). Default 4."
+BACKEND_HELP = f"Model backend: {' | '.join(BACKENDS)}. Default llama."
 
 
 @app.command()
 def translate(
     paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders; default: the bundled sample page."),
     output: Path = typer.Option(Path("output"), "-o", "--output", help="Folder for the bilingual files."),
-    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", envvar="ZH2EN_MODEL", help=MODEL_HELP),
-    api_base: Optional[str] = typer.Option(None, "--api-base", envvar="ZH2EN_API_BASE", help=API_BASE_HELP),
+    backend: Optional[str] = typer.Option(None, "--backend", help=BACKEND_HELP),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help=MODEL_HELP),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help=API_BASE_HELP),
     slots: Optional[int] = typer.Option(None, "--slots", min=1, max=64, help=SLOTS_HELP),
-    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=20, help="Largest chunk sent to the model."),
+    max_chars: Optional[int] = typer.Option(None, "--max-chars", min=20,
+                                            help=f"Largest chunk sent to the model. Default {DEFAULT_MAX_CHARS}."),
     glossaries: Optional[list[Path]] = typer.Option(
         None, "--glossary", "-g", help="Extra glossary (TSV zh/en/note, or BabelDOC CSV); overrides built-in terms."),
-    use_glossary: bool = typer.Option(True, "--glossary-terms/--no-glossary", help="Use the technical glossary."),
-    use_memory: bool = typer.Option(True, "--memory/--no-memory",
+    use_glossary: Optional[bool] = typer.Option(None, "--glossary-terms/--no-glossary",
+                                                help="Use the technical glossary. Default: yes."),
+    use_memory: Optional[bool] = typer.Option(None, "--memory/--no-memory",
                                     help="Reuse finished segments and summaries from the translation memory "
-                                         "(ZH2EN_STATE_DIR); --no-memory reuses nothing."),
-    force: bool = typer.Option(False, "--force", help="Replace existing outputs even if they had fewer flags."),
-    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse input files larger than this."),
-    follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
-                                         help="In an input folder, also read links that lead outside it."),
+                                         "(ZH2EN_STATE_DIR); --no-memory reuses nothing. Default: reuse."),
+    force: Optional[bool] = typer.Option(None, "--force", help="Replace existing outputs even if they had fewer flags."),
+    max_bytes: Optional[int] = typer.Option(None, "--max-bytes", min=1,
+                                            help=f"Refuse input files larger than this. Default {DEFAULT_MAX_BYTES}."),
+    follow_symlinks: Optional[bool] = typer.Option(None, "--follow-symlinks",
+                                                   help="In an input folder, also read links that lead outside it."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Run the tasks on an existing Dask cluster (tcp://HOST:PORT)."),
-    summaries: bool = typer.Option(True, "--summary/--no-summary",
-                                   help="Add an English summary (llama and openai backends)."),
-    layout: str = typer.Option("both", "--layout",
-                               help="Files per article: bilingual (<slug>.md), english (<slug>.en.md) or both."),
+    summaries: Optional[bool] = typer.Option(None, "--summary/--no-summary",
+                                             help="Add an English summary (llama and openai backends). Default: yes."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="Files per article: bilingual (<slug>.md), "
+                                                                "english (<slug>.en.md) or both. Default both."),
 ) -> None:
     """Translate articles into bilingual markdown files and English-only ones, one of each per article."""
-    if layout not in ("bilingual", "english", "both"):
+    if layout is not None and layout not in ("bilingual", "english", "both"):
         fail(f"--layout must be bilingual, english or both, not {layout!r}")
-    check_backend(backend)
+    settings = settings_from(model_dir, glossaries, backend=backend, max_chars=max_chars, use_glossary=use_glossary,
+                             use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
+                             follow_symlinks=follow_symlinks, layout=layout, api_base=api_base, slots=slots)
+    check_backend(settings.backend)
     check_writable(output)
     inputs = [str(p) for p in (paths or [sample_page()])]
-    settings = _settings(model_dir, glossaries, backend=backend, max_chars=max_chars, use_glossary=use_glossary,
-                         use_memory=use_memory, max_bytes=max_bytes, force=force, summaries=summaries,
-                         follow_symlinks=follow_symlinks, layout=layout, api_base=api_base, slots=slots)
     result = _run_flow(inputs, output, settings, dask_address)
     for notice in result.notices:
         err.print(f"zh2en: notice: {notice}", markup=False)
@@ -197,7 +195,7 @@ def summarize(
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
 ) -> None:
     """Print an English summary of each article (translating it first, through the memory)."""
-    settings = _settings(model_dir, glossaries)
+    settings = settings_from(model_dir, glossaries)
     ctx = open_context(settings)
     try:
         with temporary_server():
@@ -223,10 +221,9 @@ def serve(
     out_dir: Path = typer.Option(..., "--out", help="Folder for the bilingual files."),
     cron: Optional[str] = typer.Option(None, "--cron", help="Cron schedule, e.g. '*/30 * * * *'."),
     interval: Optional[int] = typer.Option(None, "--interval", min=1, help="Run every this many seconds."),
-    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
-    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", envvar="ZH2EN_MODEL",
-                                             help="As for translate."),
-    api_base: Optional[str] = typer.Option(None, "--api-base", envvar="ZH2EN_API_BASE", help=API_BASE_HELP),
+    backend: Optional[str] = typer.Option(None, "--backend", help=BACKEND_HELP),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help=API_BASE_HELP),
     slots: Optional[int] = typer.Option(None, "--slots", min=1, max=64, help=SLOTS_HELP),
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
     port: Optional[int] = typer.Option(None, "--port", help="Port for the local Prefect server (default: a free one)."),
@@ -247,7 +244,7 @@ def serve(
             check_site_target(out_dir, site_dir)
         except SiteError as exc:
             fail(str(exc), 2)
-    settings = _settings(model_dir, glossaries, backend=backend, api_base=api_base, slots=slots)
+    settings = settings_from(model_dir, glossaries, backend=backend, api_base=api_base, slots=slots)
     open_context(settings).close()  # a bad glossary or missing model fails now, not at 3 a.m.
     spec = json.dumps({"inbox": str(inbox.resolve()), "out": str(out_dir.resolve()), "cron": cron,
                        "interval": interval, "settings": settings.model_dump(mode="json"),

@@ -13,6 +13,7 @@ from pathlib import Path  # noqa: E402
 from typing import NoReturn, Optional  # noqa: E402
 
 import typer  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
 
 from pipeline.backends import BACKENDS  # noqa: E402
 from pipeline.context import Progress, RunContext  # noqa: E402
@@ -41,6 +42,25 @@ def sample_page() -> Path:
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"zh2en: error: {message}", markup=False)
     raise typer.Exit(code)
+
+
+def settings_from(model_dir: Optional[Path] = None, glossaries: Optional[list[Path]] = None, **given) -> Settings:
+    """The run's settings: an option the user gave, else its ZH2EN_* variable, else the default.
+    An option left out arrives as None and is not passed, so the environment can speak; a value
+    that does not fit (ZH2EN_SLOTS=many) is one line naming the option and the variable."""
+    fields = {name: value for name, value in given.items() if value is not None}
+    if model_dir is not None:
+        fields["model_path"] = str(model_dir)
+    if glossaries:
+        fields["glossaries"] = tuple(str(g) for g in glossaries)
+    try:
+        return Settings(**fields)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        path = [str(part) for part in problem["loc"]]
+        where = "--" + path[0].replace("_", "-") if path and path[0] in fields else \
+            "ZH2EN_" + "__".join(path).upper()
+        fail(f"setting {'.'.join(path)} ({where}): {problem['msg']}", 2)
 
 
 def check_backend(name: str) -> None:

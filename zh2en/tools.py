@@ -18,7 +18,8 @@ from pipeline.backends.openai_server import ServerUnavailable
 from pipeline.settings import Settings
 from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
 from pipeline.store.tmx import TMXError, export_tmx, import_tmx
-from zh2en.common import app, check_backend, close_context, err, fail, memory_notice, open_context, out, sample_page
+from zh2en.common import (app, check_backend, close_context, err, fail, memory_notice, open_context, out,
+                          sample_page, settings_from)
 
 
 def _load_backend(name: str, model_dir: Optional[Path], settings: Settings, summary_prompt: Optional[str] = None):
@@ -132,13 +133,14 @@ def tm_export(tmx: Path = typer.Option(..., "--tmx", help="TMX file to write."))
 @tm_app.command("import")
 def tm_import(
     tmx: Path = typer.Argument(..., help="TMX file to read."),
-    backend: str = typer.Option("llama", "--backend", help="Model the units are filed under if the file has no zh2en properties."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="Model the units are filed under if the file has "
+                                                                  "no zh2en properties. Default llama."),
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
 ) -> None:
     """Add a TMX file's units to the translation memory (validated first; a bad file adds nothing)."""
     if not tmx.is_file():
         fail(f"{tmx}: no such file")
-    ctx = open_context(Settings(backend=backend, model_path=str(model_dir) if model_dir else None))
+    ctx = open_context(settings_from(model_dir, backend=backend))
     try:
         with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                       transient=True, disable=not err.is_terminal) as progress:
@@ -159,9 +161,9 @@ def eval_command(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N lines."),
     baseline: bool = typer.Option(False, "--baseline", help="Also score the same model with a plain prompt."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    backend: str = typer.Option("llama", "--backend", help=f"Model backend: {' | '.join(BACKENDS)}."),
+    backend: Optional[str] = typer.Option(None, "--backend", help=f"Model backend: {' | '.join(BACKENDS)}. Default llama."),
     model_dir: Optional[Path] = typer.Option(None, "--model-dir", "--model", help="As for translate."),
-    api_base: Optional[str] = typer.Option(None, "--api-base", envvar="ZH2EN_API_BASE",
+    api_base: Optional[str] = typer.Option(None, "--api-base",
                                            help="openai backend: the server's address, as for translate."),
     glossaries: Optional[list[Path]] = typer.Option(None, "--glossary", "-g", help="Extra glossary files."),
 ) -> None:
@@ -174,10 +176,10 @@ def eval_command(
     except (ValueError, UnicodeDecodeError) as exc:
         fail(str(exc))
     # Scored as the model answers now: nothing reused from the memory, no summaries.
-    settings = Settings(backend=backend, model_path=str(model_dir) if model_dir else None, api_base=api_base,
-                        glossaries=tuple(str(g) for g in glossaries or ()), use_memory=False, summaries=False)
+    settings = settings_from(model_dir, glossaries, backend=backend, api_base=api_base, use_memory=False,
+                             summaries=False)
     open_context(settings).close()   # the glossary checked before the model loads
-    model = _load_backend(backend, model_dir, settings)
+    model = _load_backend(settings.backend, Path(settings.model_path) if settings.model_path else None, settings)
     ctx = open_context(settings, backend=model)
     try:
         results = [evaluate_pipeline(lines, refs, ctx)]
