@@ -22,7 +22,7 @@ from pipeline.settings import Settings
 from pipeline.summarize.summary import SYSTEM as SUMMARY_SYSTEM
 from pipeline.translate import Translator
 
-Progress = Callable[[int, int], None]   # (articles done, articles in the run)
+Progress = Callable[[int, int, str], None]   # (articles done, articles in the run, the one just done)
 
 
 class RunContext:
@@ -31,6 +31,7 @@ class RunContext:
         model fails before any work. `backend` replaces the configured one (tests, bench)."""
         self.settings = settings
         self.progress = progress
+        self.segments_to_translate = 0   # this run's segments the model must answer (for progress lines)
         self.glossary = Glossary.default([Path(g) for g in settings.glossaries]) if settings.use_glossary else None
         self.memory = TranslationMemory(settings.memory_path) if settings.use_memory else None
         self.errors = ErrorLog(settings.error_log_path)
@@ -41,9 +42,9 @@ class RunContext:
                                      settings.context_chars, term_lookup=settings.looks_up_terms,
                                      errors=self.errors)
 
-    def report_progress(self, done: int, total: int) -> None:
+    def report_progress(self, done: int, total: int, label: str = "") -> None:
         if self.progress is not None:
-            self.progress(done, total)
+            self.progress(done, total, label)
 
     def close(self) -> str | None:
         """Close the model and the memory; a line for the user if the memory could not store

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # Files per article: bilingual (<slug>.md), English only (<slug>.en.md), or both.
     layout: Literal["bilingual", "english", "both"] = "both"
     follow_symlinks: bool = False  # read links in an input folder that lead outside it
+    # Without a terminal (nohup, cron, CI) a line every this many seconds while segments are with the model.
+    progress_seconds: float = Field(30.0, gt=0)
     qa: QAConfig = QAConfig()
     meaning: MeaningConfig = MeaningConfig()
 

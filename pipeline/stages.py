@@ -146,6 +146,7 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
     articles = [a for a in articles if segment_stage(a, ctx, result)]
     recurring_terms_stage(articles, ctx, runner, result)
     waiting = {id(a): recall_and_submit(a, ctx, runner, result) for a in articles}
+    ctx.segments_to_translate += result.segment_tasks
     slugs, last = SlugAllocator(), time.perf_counter()
     for n, article in enumerate(articles, 1):
         if not collect_translations(article, waiting[id(article)], result):
@@ -163,7 +164,7 @@ def run_articles(articles: list[Article], ctx: RunContext, runner: Runner, resul
         if out is not None:
             qa = write_and_record(article, qa, output_path(out, article, slugs), runner, result, ctx)
         now = time.perf_counter()
-        ctx.report_progress(n, len(articles))
+        ctx.report_progress(n, len(articles), article.label)
         yield Finished(article, qa, now - last)
         last = now
 

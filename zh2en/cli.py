@@ -32,6 +32,7 @@ from pipeline.text.chinese_words import load_in_background as load_words_in_back
 from pipeline.text.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
 from pipeline.settings import Settings
 from pipeline.stages import RunResult  # noqa: E402
+from zh2en.progress import ProgressLines  # noqa: E402
 from zh2en.terminal import (Terminated, end_process_group, port_free, stop_behind, stop_on_signals,  # noqa: E402
                             terminate, valid_cron)
 
@@ -123,9 +124,12 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with temporary_server(), \
-                Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+                Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress, \
+                ProgressLines(err, ctx, settings.progress_seconds) if not err.is_terminal else contextlib.nullcontext() \
+                as lines:
             bar = progress.add_task("translating", total=None)
-            ctx.progress = lambda done, total: progress.update(bar, completed=done, total=total)
+            ctx.progress = lines.article_done if lines else \
+                (lambda done, total, label: progress.update(bar, completed=done, total=total))
             return translate_flow.with_options(task_runner=runner)(inputs, str(output), settings, context=ctx)
     except ServerError as exc:
         fail(str(exc))

@@ -49,6 +49,7 @@ class Translator:
         self.call = ModelCall(backend, glossary, qa)
         self._count_lock = threading.Lock()
         self.memory_hits = 0   # this translator's, for the bench; a run counts on its segments
+        self.segments_done = 0   # through the model so far (a progress line reads it from another thread)
 
     @property
     def requests_by_stage(self):
@@ -68,15 +69,20 @@ class Translator:
             # model has slots, longest first: a retry waits for no other segment, and no slot
             # idles while the last long segments finish.
             with ThreadPoolExecutor(workers, thread_name_prefix="segment") as pool:
-                list(pool.map(lambda seg: self._translate_isolated([seg]),
+                list(pool.map(lambda seg: self._translate_counted([seg]),
                               sorted(todo, key=lambda seg: -len(seg.source))))
         else:
-            self._translate_isolated(todo)
+            self._translate_counted(todo)
         if self.memory is not None:
             for seg in (s for s in todo if not s.internal_error):   # a bug's outcome is not remembered
                 confidence = (seg.confidence.mean, seg.confidence.minimum) if seg.confidence else None
                 self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
                                                            tuple(seg.notes), seg.attempts, confidence))
+
+    def _translate_counted(self, segments: list[Segment]) -> None:
+        self._translate_isolated(segments)
+        with self._count_lock:
+            self.segments_done += len(segments)
 
     def settle_without_model(self, seg: Segment) -> bool:
         """Fill in a segment the memory knows, or one with nothing to translate; False if it
