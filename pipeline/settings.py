@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     force: bool = False
     slots: int = DEFAULT_SLOTS   # concurrent segment requests one llama.cpp model serves
     # The previous segment's Chinese (up to this many characters, formulas left out) sent with
-    # each request as context; 0: none. Off: it did not win on the dev sets (README, "Context").
+    # each request as context; 0: none. Off: it did not win on the dev sets (docs/quality.md, "Context").
     context_chars: int = 0
     summaries: bool = True       # needs a chat model: the llama or openai backend
     # Recurring nouns outside the glossary looked up once per article (pipeline/recurring_terms.py).

@@ -1,6 +1,6 @@
 """The labelled set of the packaged model's real errors, and every check's precision and recall on it.
 
-How it was made (README, "Real errors"): excerpts (about 3 KB each, cut at a blank line) of 12
+How it was made (docs/quality.md, "Real errors"): excerpts (about 3 KB each, cut at a blank line) of 12
 documents of tests/data/corpus and of one seed post were translated by the packaged model
 (`zh2en translate --no-summary --no-memory`, fresh state); every translated passage that holds
 Chinese became a row. Reviewers acting as expert translators, who never saw the checks, the
@@ -141,5 +141,5 @@ if __name__ == "__main__":
     figures = measure_splits()
     for split, report in figures.items():
         print(f"## {split}\n\n{format_table(report)}\n")
-    if "--write" in sys.argv:   # after a change to a check: the test holds these, README shows them
+    if "--write" in sys.argv:   # after a change to a check: the test holds these, docs/quality.md shows them
         FIGURES_FILE.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

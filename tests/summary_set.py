@@ -9,7 +9,7 @@ it. The summaries come from `zh2en translate` runs of the 40 seed articles and o
 lines grouped by their source page (21 pages), made with `collect`:
 
     python tests/summary_set.py collect OUT_DIR... > candidates.jsonl   # from qa.json files
-    python tests/summary_set.py                                          # the figures (README)
+    python tests/summary_set.py                                          # the figures (docs/quality.md)
 
 A summary is flagged when any of its sentences fails the check against `sentences`.
 """

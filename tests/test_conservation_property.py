@@ -36,7 +36,7 @@ def _seed_material():
             inline.add(span.text)
         elif span.kind in ("display", "environment"):
             display.add(span.text)
-    # Every display form of DESIGN.md, around the seeds' own formula bodies (one multi-line).
+    # Every display form of docs/design.md, around the seeds' own formula bodies (one multi-line).
     for n, body in enumerate(sorted({f.strip("$") for f in inline})[:12], 1):
         display |= {f"$${body}$$", f"\\[{body}\\]", f"\\begin{{equation}}{body}\\label{{eq:{n}}}\\end{{equation}}",
                     f"\\begin{{align}}\n{body} \\\\\n{body}\n\\end{{align}}", f"\\begin{{equation*}}{body}\\end{{equation*}}"}

@@ -30,7 +30,7 @@ def test_every_seed_span_round_trips(seed_articles):
                     assert span.text not in protected or span.text in ("$",), (article.label, span.text)
                 assert placeholder_problems(protected, len(seg.spans), style) == []
                 assert restore(protected, seg.spans, style) == seg.source
-    # ~100 formulas in the seeds (DESIGN.md); every one is found as a whole formula
+    # ~100 formulas in the seeds (docs/design.md); every one is found as a whole formula
     assert total["inline"] + total["display"] + total["environment"] >= 100
     assert total["unterminated"] == 0 and total["stray-dollar"] == 0
 
@@ -64,7 +64,7 @@ def test_span_forms(text, expected):
 
 
 def test_pylatexenc_pitfalls_are_handled_by_macro_specs():
-    # Without specs pylatexenc gives \style and \boldsymbol no arguments (DESIGN.md).
+    # Without specs pylatexenc gives \style and \boldsymbol no arguments (docs/design.md).
     walker = LatexWalker(r"\style{color:red}{x}\boldsymbol{y}", latex_context=_CONTEXT, tolerant_parsing=False)
     nodes, _, _ = walker.get_latex_nodes()
     style, bold = [n for n in nodes if isinstance(n, LatexMacroNode)]

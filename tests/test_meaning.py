@@ -1,6 +1,6 @@
 """Meaning-level checks (pipeline/checks/meaning.py): the examples this project's own outputs
 got wrong, their false friends, the targeted retry, and the figures on the labelled error set
-(tests/meaning_set.py) - the README's table is this test's measurement."""
+(tests/meaning_set.py) - the table in docs/quality.md is this test's measurement."""
 
 import json
 
@@ -54,7 +54,7 @@ def test_false_friends_of_negation_are_not_flagged(zh, en):
 
 def test_the_labelled_set_is_the_one_the_script_builds():
     assert SET_FILE.is_file(), "run: .venv/bin/python tests/meaning_set.py"
-    assert load_set() == build_set(), "the set changed: regenerate it with tests/meaning_set.py and update README"
+    assert load_set() == build_set(), "the set changed: regenerate it with tests/meaning_set.py and update docs/quality.md"
 
 
 def test_figures_on_the_labelled_set_meet_the_targets():
@@ -175,7 +175,7 @@ def test_confidence_is_a_check_when_a_threshold_is_set():
 
     unsure = Confidence(0.55, 0.1)
     # By default only a token below 0.2 is flagged: the lowest probability is what points at the
-    # real errors (AUC 0.84 on tests/data/real-errors.jsonl), the mean a weak signal (README).
+    # real errors (AUC 0.84 on tests/data/real-errors.jsonl), the mean a weak signal (docs/quality.md).
     assert not check_confidence(unsure).ok and "lowest token probability 0.1" in check_confidence(unsure).detail
     assert check_confidence(Confidence(0.55, 0.25)).ok
     off = MeaningConfig(min_token_probability=0.0)

@@ -25,7 +25,7 @@ def test_residue_ratio_coverage_and_repetition_checks_fail_when_they_should():
     assert not check_sentence_coverage(zh, "Only one sentence survived.").ok
     assert check_repetition("a b c d e f g", CFG).ok
     assert not check_repetition("the model is the model is the model is the model is good", CFG).ok
-    # a dropped sentence needs both signals (DESIGN.md's rule), so a terse but complete
+    # a dropped sentence needs both signals (docs/design.md's rule), so a terse but complete
     # answer is not called a drop
     assert structural_problems(zh, "Only one sentence survived.", CFG)
     assert not structural_problems(zh, "This is a fairly long sentence used to check the English length; "

@@ -1,6 +1,6 @@
 """The labelled set of the packaged model's real errors (tests/real_error_set.py): what it holds,
 and every check's figures on it - a change to a check changes them, and then this test says so
-until the figures file and README's "Real errors" table are brought up to date."""
+until the figures file and the "Real errors" table of docs/quality.md are brought up to date."""
 
 import json
 import re

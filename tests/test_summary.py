@@ -190,7 +190,7 @@ def test_a_long_articles_later_parts_have_a_say():
 
 
 def test_the_labelled_summary_set_meets_the_targets():
-    """tests/data/summary-claims.jsonl (README "Summaries"): 60+ untouched summaries of seed and
+    """tests/data/summary-claims.jsonl (docs/quality.md, "Summaries"): 60+ untouched summaries of seed and
     d2l dev articles, 60+ with one injected unsupported claim; catch >= 90%, false alarms <= 10%."""
     import sys
 

@@ -18,7 +18,7 @@ from pipeline.backends.prompt_state import SlotStates, state_name
 from pipeline.backends.model_store import QWEN_CODER_1_5B, ModelUnavailable, cached_sha256, ensure_packaged_model
 from pipeline.backends.prompts import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT, clean_reply, user_message
 
-DEFAULT_SLOTS = 4          # measured in DESIGN.md: 4 slots on 2 threads beat 1 and 8
+DEFAULT_SLOTS = 4          # measured in docs/design.md: 4 slots on 2 threads beat 1 and 8
 CTX_PER_SLOT = 2048
 # llama.cpp keeps prompt states it evicts from a slot in RAM (8 GiB by default), so a slot can
 # switch back to the translation or summary prompt without recomputing it. A few dozen states

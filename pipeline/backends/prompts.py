@@ -1,4 +1,4 @@
-"""Prompts for chat models. The rule prompt is what made placeholders survive (DESIGN.md:
+"""Prompts for chat models. The rule prompt is what made placeholders survive (docs/design.md:
 46-47 of 49 spans with it, 27-43 without)."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 flipped negation, a changed number, a dropped name, a lost question, the author's own English
 term or a title left out. One small function each, on the prose of a segment (formulas taken
 out); thresholds in `MeaningConfig`. Their precision and recall on a labelled error set are
-measured by tests/meaning_set.py (README: "Meaning checks")."""
+measured by tests/meaning_set.py (docs/quality.md: "Meaning checks")."""
 
 from __future__ import annotations
 
@@ -24,17 +24,17 @@ class MeaningConfig:
     negation_tolerance: int = 0      # negations the English may lack or add before a flag
     latin_min_length: int = 2        # shorter Latin tokens (x, k) are variables, not names
     # Sentence alignment (tuned on the labelled set: 97% of dropped sentences, 2% false alarms)
-    chars_per_han: float = 3.3       # English characters per Han character (DESIGN.md: 2.6-4.3)
+    chars_per_han: float = 3.3       # English characters per Han character (docs/design.md: 2.6-4.3)
     merge_cost: float = 1.0          # per sentence merged into a neighbour's English
     unmatched_cost: float = 0.5      # a sentence with no partner
     min_han_unmatched: int = 8       # a shorter unmatched sentence (a fragment) is not flagged
     # Flag an answer whose mean token probability is below this (0: off). Measured AUC against
-    # the worst quarter of dev lines by chrF: 0.71 (d2l), 0.72 (FLORES) - a weak signal (README).
+    # the worst quarter of dev lines by chrF: 0.71 (d2l), 0.72 (FLORES) - a weak signal (docs/quality.md).
     min_confidence: float = 0.0
     # Flag an answer one of whose tokens the model gave less than this probability (0: off). On
     # the labelled set of the model's real errors (tests/real_error_set.py) the lowest token
     # probability separates passages with a major or critical error from the rest with AUC 0.84;
-    # 0.2 was chosen on the first half of the set's documents (README: "Real errors").
+    # 0.2 was chosen on the first half of the set's documents (docs/quality.md: "Real errors").
     min_token_probability: float = 0.2
     retry: bool = True               # one retry naming the problem (False: flag at once; the bench's A/B)
 

@@ -3,7 +3,7 @@ reader, what a retry asks the model (if the meaning retry runs it), and whether 
 warned. Everything else is derived from `CHECKS`: the checks `assess_segment` runs (in this
 order, which is qa.json's), the meaning retry's checks and requests, the reader's words, the
 checks kept out of the reader's warnings. Adding a check = one `Check(...)` here and its test
-(README: "Adding a check"); tests/test_check_registry.py fails a declaration missing a part.
+(docs/architecture.md: "Adding a check"); tests/test_check_registry.py fails a declaration missing a part.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ CHECKS: tuple[Check, ...] = (
     Check("formula_integrity", _needs_segment(lambda s, p: structure.check_formulas(s), "formula_integrity"),
           "structure", "a formula did not come through unchanged"),
     # On the real-error set the glossary check was right 3 times of 8 (another good rendering of a
-    # term): kept in qa.json and retried for, no warning (README: "Real errors").
+    # term): kept in qa.json and retried for, no warning (docs/quality.md: "Real errors").
     Check("glossary_adherence",
           _needs_segment(lambda s, p: structure.check_glossary(s, p.glossary), "glossary_adherence"),
           "structure", "a technical term is not in the glossary's English", warns_reader=False),

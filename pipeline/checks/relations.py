@@ -2,7 +2,7 @@
 English says the opposite member of a pair (the real part for the imaginary one, between for
 within, the upper bound for the lower), or a number loses its qualifier (about, within, at
 least...). Each looks at a pair or a number, never at one word alone. Measured on the labelled
-set of the packaged model's real errors (tests/real_error_set.py, README: "Real errors")."""
+set of the packaged model's real errors (tests/real_error_set.py, docs/quality.md: "Real errors")."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from pipeline.text.sentences import count_en_sentences, count_zh_sentences
 
 @dataclass(frozen=True)
 class QAConfig:
-    """Thresholds; DESIGN.md measured typical English/Chinese ratios of 2.6-4.3 and a rule
+    """Thresholds; docs/design.md measured typical English/Chinese ratios of 2.6-4.3 and a rule
     "fewer sentences or ratio < 2.3" catching 9 of 9 real drops with 1 false alarm."""
 
     min_length_ratio: float = 2.3
@@ -84,6 +84,6 @@ def structural_problems(zh: str, en: str, config: QAConfig) -> list[str]:
     """The checks a translator retries on (texts without their spans)."""
     results = [check_not_empty(zh, en), check_repetition(en, config)]
     coverage, ratio = check_sentence_coverage(zh, en), check_length_ratio(zh, en, config)
-    if not coverage.ok and not ratio.ok:  # DESIGN.md's drop rule needs both signals
+    if not coverage.ok and not ratio.ok:  # docs/design.md's drop rule needs both signals
         results.append(CheckResult("sentence_coverage", False, f"{coverage.detail}, ratio {ratio.detail}"))
     return [f"{r.name}: {r.detail}" for r in results if not r.ok]

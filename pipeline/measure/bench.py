@@ -26,7 +26,7 @@ from pipeline.text.segmenting import DEFAULT_MAX_CHARS
 from pipeline.settings import Settings
 from pipeline.stages import LocalRunner, RunResult, run_articles
 
-# The targets (README: "Throughput benchmark").
+# The targets (docs/benchmarks.md: "Throughput benchmark").
 TARGET_NAIVE_OVER_PIPELINE = 1.5
 TARGET_PIPELINE_OVER_FLOOR = 1.5
 TARGET_WARM_SECONDS = 2.0

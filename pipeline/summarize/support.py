@@ -7,7 +7,7 @@ sentence that credits another paper.
 What it is built to catch (a review found all of these in fluent summaries that reused the
 article's words): another paper's work attributed to the author, a conclusion the article does not
 draw, a flipped comparison or dropped negation, an invented number. Measured on a labelled set of
-summaries with one injected claim each (tests/data/summary-claims.jsonl, README)."""
+summaries with one injected claim each (tests/data/summary-claims.jsonl, docs/quality.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Replace protected spans with numbered placeholders, and put them back.
 
-Placeholders are what the model copies through; DESIGN.md measured `{v1}` as reliable on
+Placeholders are what the model copies through; docs/design.md measured `{v1}` as reliable on
 both packaged models, `[[1]]` as the best second style for a retry.
 """
 
