@@ -30,7 +30,8 @@ from typing import Callable, Iterator, Protocol
 from pipeline.context import RunContext
 from pipeline.document import TABLE, Article, Block, Segment
 from pipeline.backends.base import BackendError
-from pipeline.checks.qa import assess_article, summary_fields, untranslated
+from pipeline.checks.qa import CHECKS_VERSION, assess_article, summary_fields, untranslated
+from pipeline.translate import TRANSLATOR_VERSION
 from pipeline.translate.formula_words import chinese_in_formulas, translate_formula_words
 from pipeline.ingest.reader import IngestError, read_file
 from pipeline.output.render import render_block
@@ -310,6 +311,8 @@ def write_stage(article: Article, qa: dict, target: Path, ctx: RunContext) -> tu
     """Render, hold to the source, write; (the QA figures with the file's own, why an existing
     file was kept instead or None)."""
     backend = ctx.backend
+    # what made the answers, the summary and the flags (pipeline/signature.py)
+    qa["versions"] = {"translator": TRANSLATOR_VERSION, "summary": SUMMARY_PROMPT_VERSION, "checks": CHECKS_VERSION}
 
     def write() -> str | None:
         return write_article(article, qa, target, backend.model_id, backend.model_sha256, ctx.settings.force,

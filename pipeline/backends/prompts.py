@@ -7,7 +7,6 @@ import re
 
 from pipeline.backends.base import TranslationRequest
 
-PROMPT_VERSION = "translate-v1"
 
 SYSTEM_PROMPT = """You are a professional translator of Chinese machine-learning and mathematics articles into English.
 Translate the user's Chinese text into fluent, faithful English.

@@ -4,21 +4,26 @@ checks themselves are declared in pipeline/checks/registry.py), and the article'
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import Callable
 
+from pipeline.checks import meaning, registry, relations, structure
 from pipeline.checks.meaning import MeaningConfig
 from pipeline.checks.registry import QUIET_CHECKS, READER_WORDS, Passage, run_checks
 from pipeline.checks.result import CheckResult
 from pipeline.checks.structure import QAConfig, chinese_chars
 from pipeline.document import Article, Segment
+from pipeline.signature import code_signature
 from pipeline.terms import consistency, term_table
+from pipeline.text import numbers, sentences, words
 from pipeline.text.spans import strip_restored, strip_spans
 
 
-# Bump when the checks change what gets flagged: outputs flagged by other checks cannot be
-# compared by their flag counts (output/writing.py).
-CHECKS_VERSION = "checks-v3"   # v2: the meaning checks; v3: terms matched by stem, variants, author glosses
+# What decides a flag: an output flagged by other checks cannot be compared by its flag count
+# (output/writing.py). Derived from the checks' code (pipeline/signature.py).
+CHECKS_VERSION = code_signature("checks", [structure, meaning, relations, registry, sys.modules[__name__],
+                                           numbers, sentences, words])
 
 
 def assess_segment(seg: Segment, glossary=None, config: QAConfig = QAConfig(),

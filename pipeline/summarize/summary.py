@@ -12,12 +12,15 @@ has) while reusing the article's words, so a lexical check passed them."""
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 from pipeline.checks.meaning import MeaningConfig
 from pipeline.checks.structure import QAConfig, check_repetition
 from pipeline.document import Article
 from pipeline.backends.prompts import clean_reply
+from pipeline.signature import code_signature
+from pipeline.summarize import claims, select, support
 from pipeline.summarize.select import CHUNK_CHARS, SourceSentence, article_sentences, choose, is_anecdote
 from pipeline.summarize.support import SentenceSupport, check_sentence
 from pipeline.text.han import HAN
@@ -25,7 +28,9 @@ from pipeline.text.protect import DEFAULT_STYLE, placeholder_problems, restore
 from pipeline.text.sentences import split_en_sentences
 from pipeline.text.spans import locate_restored, rewrite
 
-SUMMARY_PROMPT_VERSION = "summary-v3.3"   # the prompt and checks a stored summary passed (v3.3: no anecdote quoted)
+# What decides a stored summary: its prompt, the choice of sentences and the checks it passed
+# (pipeline/signature.py).
+SUMMARY_PROMPT_VERSION = code_signature("summary", [select, support, claims, sys.modules[__name__]])
 
 SYSTEM = """You shorten a few sentences taken from an English technical article (machine learning, mathematics) into a summary.
 Rules:

@@ -7,6 +7,7 @@ resort, or still fails, is flagged: never silently passed."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,7 +17,11 @@ from pipeline.document import Confidence
 from pipeline.store.error_log import ErrorLog, keep_original
 from pipeline.store.memory import Entry, MemoryContext, TranslationMemory
 from pipeline.document import Segment
-from pipeline.backends.prompts import PROMPT_VERSION
+from pipeline.backends import prompts
+from pipeline.checks.qa import CHECKS_VERSION
+from pipeline.signature import code_signature
+from pipeline.text import protect
+from pipeline.translate import repair, sampling, strategies, units
 from pipeline.checks.structure import QAConfig
 from pipeline.text.spans import strip_spans
 from pipeline.text.han import HAN
@@ -27,7 +32,10 @@ from pipeline.translate.repair import RepairBySentence
 from pipeline.translate.units import ModelCall, Unit
 
 # Bump when the retry logic changes what a segment's translation can be (cache keys).
-TRANSLATOR_VERSION = "retry-v9"  # v2: code markup the model invents is dropped; v3: meaning retry, meta-text; v4: no word salad, confidence; v5: the article's term table in requests; v6: sentence repair; v7: looked-up recurring nouns in requests; v8: sampled answers for a missed term; v9: links whole, code and roles first, invented LaTeX neutralised
+# What decides an answer kept in the memory: the prompts, the strategies and their rules, the
+# placeholders, and the checks that trigger retries. Derived from that code (pipeline/signature.py).
+TRANSLATOR_VERSION = code_signature("translator", [prompts, units, strategies, repair, sampling, protect,
+                                                   sys.modules[__name__]], CHECKS_VERSION)
 
 # The order the strategies run in: each answer-level retry sees only what the one before left wrong.
 ANSWER_STRATEGIES = (FirstPass(), RetryBySentence(), RetryAroundFormulas())
@@ -44,7 +52,7 @@ class Translator:
         with_context += "/term-lookup" if term_lookup else ""
         self.memory_context = MemoryContext(
             backend.model_sha256, glossary.version if glossary else "no-glossary",
-            f"{PROMPT_VERSION}/{TRANSLATOR_VERSION}/{qa}/{meaning}{with_context}")
+            f"{TRANSLATOR_VERSION}/{qa}/{meaning}{with_context}")
         self.meaning = meaning
         self.call = ModelCall(backend, glossary, qa)
         self._count_lock = threading.Lock()
