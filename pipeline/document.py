@@ -5,6 +5,8 @@ Stages fill in fields (protected text, translation, flags); none re-parses the s
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -61,16 +63,20 @@ class Span:
 @dataclass(frozen=True)
 class Confidence:
     """How sure the model was of an answer: the mean and the lowest probability it gave the
-    tokens it generated (cf. BoostedProb, EMNLP 2025)."""
+    tokens it generated (cf. BoostedProb, EMNLP 2025), and its surprise: the sum of -ln p over
+    the tokens it gave less than an even chance (several doubtful words add up where the lowest
+    sees one; None when not known, e.g. an answer stored before it was measured)."""
 
     mean: float
     minimum: float
+    surprise: float | None = None
 
     @classmethod
     def of(cls, probabilities: list[float]) -> "Confidence | None":
         if not probabilities:
             return None
-        return cls(round(sum(probabilities) / len(probabilities), 4), round(min(probabilities), 4))
+        surprise = sum(-math.log(max(p, 1e-9)) for p in probabilities if p < 0.5)
+        return cls(round(sum(probabilities) / len(probabilities), 4), round(min(probabilities), 4), round(surprise, 3))
 
 
 @dataclass

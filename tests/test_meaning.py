@@ -145,7 +145,7 @@ def test_each_segment_keeps_its_answers_confidence_through_the_memory_into_qa_js
     [first] = parse_text(text, __import__("pathlib").Path("a.txt"))
     translate_article(first, context_over(SureBackend(), use_memory=True, state_dir=tmp_path))
     details = segment_details(first)
-    assert details and all(d["confidence"] == {"mean": 0.7967, "min": 0.5} for d in details)
+    assert details and all(d["confidence"] == {"mean": 0.7967, "min": 0.5, "surprise": 0.0} for d in details)
     [again] = parse_text(text, __import__("pathlib").Path("a.txt"))   # from the memory: the same figures
     translate_article(again, context_over(SureBackend(), use_memory=True, state_dir=tmp_path))
     assert all(s.from_memory for s in again.segments) and segment_details(again) == details
@@ -183,6 +183,28 @@ def test_confidence_is_a_check_when_a_threshold_is_set():
     assert not check_confidence(unsure, MeaningConfig(min_confidence=0.6, min_token_probability=0.0)).ok
     assert check_confidence(Confidence(0.8, 0.3), MeaningConfig(min_confidence=0.6)).ok
     assert check_confidence(None, MeaningConfig(min_confidence=0.6)).ok   # a backend that cannot say
+
+
+def test_several_doubtful_words_add_up_to_a_flag_where_none_is_below_the_lowest_limit():
+    import math
+
+    from pipeline.checks.meaning import MeaningConfig, check_confidence
+    from pipeline.document import Confidence
+    from pipeline.translate.units import Unit, joint_confidence
+
+    sure = Confidence.of([0.99] * 30)
+    assert sure.surprise == 0 and check_confidence(sure).ok
+    doubtful = Confidence.of([0.99] * 30 + [0.3] * 5)          # no token below 0.2, five at 0.3
+    assert doubtful.minimum == 0.3 and math.isclose(doubtful.surprise, 5 * -math.log(0.3), abs_tol=1e-3)
+    result = check_confidence(doubtful)
+    assert not result.ok and result.detail == f"surprise {doubtful.surprise}"
+    assert check_confidence(doubtful, MeaningConfig(max_surprise=0)).ok           # 0: off
+    assert check_confidence(Confidence(0.8, 0.3)).ok            # stored before surprise was measured
+    # an answer made of pieces: the pieces' surprise adds up; unknown if one piece's is unknown
+    pieces = [Unit("a", [], None, confidence=Confidence.of([0.99, 0.4])) for _ in range(3)]
+    assert math.isclose(joint_confidence(pieces).surprise, 3 * -math.log(0.4), abs_tol=0.005)
+    pieces[0].confidence = Confidence(0.7, 0.4)
+    assert joint_confidence(pieces).surprise is None
 
 
 class OneSentenceWrongBackend(CopyingBackend):

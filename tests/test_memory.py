@@ -38,8 +38,10 @@ def test_an_answers_confidence_is_kept_and_an_older_memory_gains_the_columns(tmp
     db.close()
     memory = TranslationMemory(path)
     assert memory.get(ctx, "旧的。") == Entry("旧的。", "Old.")   # kept, with no confidence
-    memory.put(ctx, Entry("新的。", "New.", confidence=(0.91, 0.42)))
-    assert memory.get(ctx, "新的。").confidence == (0.91, 0.42)
+    memory.put(ctx, Entry("新的。", "New.", confidence=(0.91, 0.42, 1.7)))
+    assert memory.get(ctx, "新的。").confidence == (0.91, 0.42, 1.7)
+    memory.put(ctx, Entry("旧式。", "Old style.", confidence=(0.91, 0.42)))   # no surprise measured
+    assert memory.get(ctx, "旧式。").confidence == (0.91, 0.42, None)
 
 
 @contextmanager

@@ -36,6 +36,10 @@ class MeaningConfig:
     # probability separates passages with a major or critical error from the rest with AUC 0.84;
     # 0.2 was chosen on the first half of the set's documents (docs/quality.md: "Real errors").
     min_token_probability: float = 0.2
+    # Flag an answer whose surprise (Confidence.surprise: -ln p summed over the tokens below an
+    # even chance) exceeds this (0: off): several doubtful words where no single one is below
+    # 0.2. Chosen on the set's tuning documents (docs/quality.md: "Real errors").
+    max_surprise: float = 5.0
     retry: bool = True               # one retry naming the problem (False: flag at once; the bench's A/B)
 
 
@@ -293,4 +297,6 @@ def check_confidence(confidence, config: MeaningConfig = MeaningConfig()) -> Che
         low.append(f"mean token probability {confidence.mean}")
     if confidence.minimum < config.min_token_probability:
         low.append(f"lowest token probability {confidence.minimum}")
+    if config.max_surprise and confidence.surprise is not None and confidence.surprise > config.max_surprise:
+        low.append(f"surprise {confidence.surprise}")
     return CheckResult("low_confidence", not low, "; ".join(low))

@@ -149,7 +149,8 @@ def qa_line(qa: dict) -> str:
 def segment_details(article: Article) -> list[dict]:
     return [{
         "index": i, "source": seg.source, "translation": seg.translation, "attempts": seg.attempts,
-        "confidence": {"mean": seg.confidence.mean, "min": seg.confidence.minimum} if seg.confidence else None,
+        "confidence": {"mean": seg.confidence.mean, "min": seg.confidence.minimum,
+                       "surprise": seg.confidence.surprise} if seg.confidence else None,
         "terms": [list(t) for t in seg.terms],
         "suggested_terms": [list(t) for t in seg.suggested_terms], "flags": seg.flags, "notes": seg.notes,
         "checks": [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in seg.qa],

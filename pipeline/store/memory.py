@@ -76,11 +76,11 @@ class Entry:
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     attempts: int = 1
-    confidence: tuple[float, float] | None = None   # (mean, lowest) token probability of the answer
+    confidence: tuple | None = None   # (mean, lowest, surprise) of the answer's tokens (document.Confidence)
 
 
 # Columns added after the first release: added to an older memory when it is opened.
-_ADDED_COLUMNS = {"confidence_mean": "REAL", "confidence_min": "REAL"}
+_ADDED_COLUMNS = {"confidence_mean": "REAL", "confidence_min": "REAL", "confidence_surprise": "REAL"}
 
 
 WRITE_WAIT_SECONDS = 2.0    # a write waits this long for a busy database, then is kept for later
@@ -156,12 +156,12 @@ class TranslationMemory:
     def get(self, ctx: MemoryContext, source: str) -> Entry | None:
         with self._lock:
             kept = self._kept("segments", ctx.key(source))
-            row = (kept[1], kept[2], kept[6], kept[7], kept[8], kept[10], kept[11]) if kept else self._db.execute(
-                "SELECT source, translation, flags, notes, attempts, confidence_mean, confidence_min "
+            row = (kept[1], kept[2], kept[6], kept[7], kept[8], kept[10], kept[11], kept[12]) if kept else self._db.execute(
+                "SELECT source, translation, flags, notes, attempts, confidence_mean, confidence_min, confidence_surprise "
                 "FROM segments WHERE key = ?", (ctx.key(source),)).fetchone()
         if row is None:
             return None
-        confidence = (row[5], row[6]) if row[5] is not None else None
+        confidence = (row[5], row[6], row[7]) if row[5] is not None else None
         return Entry(row[0], row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])), row[4], confidence)
 
     def put(self, ctx: MemoryContext, entry: Entry) -> None:
@@ -238,15 +238,15 @@ class TranslationMemory:
 
 
 _PUT_SEGMENT = ("INSERT OR REPLACE INTO segments (key, source, translation, model_sha256, glossary_version, "
-                "prompt_version, flags, notes, attempts, created, confidence_mean, confidence_min) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                "prompt_version, flags, notes, attempts, created, confidence_mean, confidence_min, confidence_surprise) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def _row(ctx: MemoryContext, entry: Entry) -> tuple:
     return (ctx.key(entry.source), entry.source, entry.translation, ctx.model_sha256, ctx.glossary_version,
             ctx.prompt_version, json.dumps(list(entry.flags), ensure_ascii=False),
             json.dumps(list(entry.notes), ensure_ascii=False), entry.attempts, _now(),
-            *(entry.confidence or (None, None)))
+            *((tuple(entry.confidence) + (None,))[:3] if entry.confidence else (None, None, None)))
 
 
 def _now() -> str:

@@ -83,7 +83,7 @@ class Translator:
             self._translate_counted(todo)
         if self.memory is not None:
             for seg in (s for s in todo if not s.internal_error):   # a bug's outcome is not remembered
-                confidence = (seg.confidence.mean, seg.confidence.minimum) if seg.confidence else None
+                confidence = (seg.confidence.mean, seg.confidence.minimum, seg.confidence.surprise) if seg.confidence else None
                 self.memory.put(self.memory_context, Entry(seg.source, seg.translation or "", tuple(seg.flags),
                                                            tuple(seg.notes), seg.attempts, confidence))
 

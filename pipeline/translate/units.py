@@ -130,7 +130,9 @@ def joint_confidence(units: list[Unit]) -> Confidence | None:
     known = [u.confidence for u in units if u.confidence is not None]
     if not known or len(known) < len(units):
         return None
-    return Confidence(round(sum(c.mean for c in known) / len(known), 4), min(c.minimum for c in known))
+    surprises = [c.surprise for c in known]
+    return Confidence(round(sum(c.mean for c in known) / len(known), 4), min(c.minimum for c in known),
+                      None if None in surprises else round(sum(surprises), 3))
 
 
 def join_english(parts: list[str]) -> str:
