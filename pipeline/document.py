@@ -96,6 +96,7 @@ class Segment:
     suggested_terms: tuple[tuple[str, str], ...] = ()
     qa: list = field(default_factory=list)   # CheckResults of the finished translation
     from_memory: bool = False                # served by the translation memory, no model call
+    reviewed: bool = False                   # a reviewer's English (zh2en learn): not the model's, not checked
     requests: int = 0                        # model requests spent on it (the run's count)
     glossary_retries: int = 0                # of which asked again for missing terms
     context: str = ""                        # the previous segment's Chinese, if context is on

@@ -115,6 +115,35 @@ def _bench_server(input_path, limit, as_json, model_dir, slots, api_base, served
     _print_report(report, as_json, format_server_bench)
 
 
+@app.command()
+def learn(paths: list[Path] = typer.Argument(..., help="Output folders or bilingual files a reviewer edited.")) -> None:
+    """Keep a reviewer's edits: the English corrected in written bilingual files is stored in the
+    translation memory as reviewed, and used for those passages from then on, by any model."""
+    from pipeline.learn import learn_paths
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        fail(f"{missing[0]}: no such file or folder")
+    memory = TranslationMemory(settings_from().memory_path)
+    memory_notice(memory)
+    try:
+        results = learn_paths(paths, memory)
+    finally:
+        note = memory.close()
+    for result in results:
+        if result.passages:
+            out.print(f"{result.file}: {result.passages} passage(s) learned", markup=False)
+        for problem in result.problems:
+            err.print(f"zh2en: {problem}", markup=False)
+    if note:
+        err.print(f"zh2en: notice: {note}", markup=False)
+    learned = sum(r.passages for r in results)
+    err.print(f"zh2en: learned {learned} reviewed passage(s) from {len(results)} article(s); "
+              f"{sum(len(r.problems) for r in results)} not learned", markup=False)
+    if not results:
+        fail("no written articles found (learn reads <slug>.md with its <slug>.qa.json)")
+
+
 tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
 app.add_typer(tm_app, name="tm")
 

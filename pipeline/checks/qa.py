@@ -59,7 +59,7 @@ def assess_article(article: Article, glossary=None, config: QAConfig = QAConfig(
         if not seg.translate:
             continue
         try:
-            seg.qa = assess_segment(seg, glossary, config, meaning) if not seg.internal_error else []
+            seg.qa = assess_segment(seg, glossary, config, meaning) if not (seg.internal_error or seg.reviewed) else []
         except Exception as exc:
             if on_error is None:
                 raise
@@ -149,6 +149,7 @@ def qa_line(qa: dict) -> str:
 def segment_details(article: Article) -> list[dict]:
     return [{
         "index": i, "source": seg.source, "translation": seg.translation, "attempts": seg.attempts,
+        "reviewed": seg.reviewed,
         "confidence": {"mean": seg.confidence.mean, "min": seg.confidence.minimum,
                        "surprise": seg.confidence.surprise} if seg.confidence else None,
         "terms": [list(t) for t in seg.terms],

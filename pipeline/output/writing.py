@@ -12,7 +12,7 @@ from pipeline.document import Article
 from pipeline.output.conservation import ConservationReport, check_conservation
 from pipeline.store.error_log import ErrorLog
 from pipeline.checks.qa import CHECKS_VERSION, percentages, qa_line, segment_details
-from pipeline.output.render import body_sha256, english_only, render_article, split_front_matter
+from pipeline.output.render import body_sha256, english_chunks, english_only, render_article, split_front_matter
 from pipeline.output.slugs import SlugAllocator, article_slug
 
 
@@ -50,7 +50,7 @@ def write_article(article: Article, qa: dict, target: Path, model_id: str, model
         write_text_atomic(path, text)
     for stale in (path for path in siblings if path not in files and path.is_file() and path not in edited):
         stale.unlink()
-    qa_json = {**percentages(qa), "segments_detail": segment_details(article)}
+    qa_json = {**percentages(qa), "segments_detail": segment_details(article), "english_chunks": english_chunks(article, document)}
     write_text_atomic(target.with_suffix(".qa.json"), json.dumps(qa_json, ensure_ascii=False, indent=2) + "\n")
     return None
 

@@ -43,6 +43,13 @@ CREATE TABLE IF NOT EXISTS term_lookups (
     english TEXT NOT NULL,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reviewed (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    translation TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    reviewed TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS summaries (
     key TEXT PRIMARY KEY,
     text TEXT,
@@ -56,6 +63,10 @@ CREATE TABLE IF NOT EXISTS summaries (
 def normalise(text: str) -> str:
     """NFC, with runs of whitespace folded: the same sentence re-wrapped is the same segment."""
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def reviewed_key(source: str) -> str:
+    return hashlib.sha256(("reviewed\x1f" + normalise(source)).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,27 @@ class TranslationMemory:
         row = (ctx.key(asked), asked, english, _now())
         with self._lock:
             self._write([("term_lookups", row[0], "INSERT OR REPLACE INTO term_lookups VALUES (?, ?, ?, ?)", row)])
+
+    def get_reviewed(self, source: str) -> str | None:
+        """A reviewer's English for `source` (zh2en learn, a TMX unit marked reviewed): any model,
+        glossary or prompt - a person's translation is not the model's to redo."""
+        key = reviewed_key(source)
+        with self._lock:
+            kept = self._kept("reviewed", key)
+            row = kept[2:3] if kept else self._db.execute("SELECT translation FROM reviewed WHERE key = ?",
+                                                          (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def put_reviewed(self, source: str, translation: str, origin: str, when: str | None = None) -> None:
+        row = (reviewed_key(source), source, translation, origin, when or _now())
+        with self._lock:
+            self._write([("reviewed", row[0], "INSERT OR REPLACE INTO reviewed VALUES (?, ?, ?, ?, ?)", row)])
+
+    def reviewed_entries(self) -> list[tuple[str, str, str, str]]:
+        """(source, translation, origin, reviewed) rows, oldest first."""
+        with self._lock:
+            return self._db.execute("SELECT source, translation, origin, reviewed FROM reviewed "
+                                    "ORDER BY reviewed, source").fetchall()
 
     def entries(self, ctx: MemoryContext | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """(source, translation, model_sha256, glossary_version, prompt_version, flags JSON) rows."""

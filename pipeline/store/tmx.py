@@ -2,7 +2,10 @@
 
 Each <tu> carries the memory's context as properties (model sha256, glossary and prompt
 versions, and the translator's warnings) so a file exported here and imported into a fresh store serves exactly the same
-segments again; a TMX from another tool, without them, is filed under the context given.
+segments again; a TMX from another tool, without them, is filed under the context given. A
+reviewer's translation (zh2en learn) is a <tu> with `x-zh2en-status` "reviewed", its file
+(`x-zh2en-origin`) and its date (`changedate`); imported, it is served as a reviewed one again,
+for any model.
 """
 
 from __future__ import annotations
@@ -43,9 +46,26 @@ def export_tmx(memory: TranslationMemory, path: Path, context: MemoryContext | N
         for lang, text in ((SRC_LANG, source), (TGT_LANG, translation)):
             tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
             etree.SubElement(tuv, "seg").text = text
+    reviewed = memory.reviewed_entries()
+    for source, translation, origin, when in reviewed:
+        tu = etree.SubElement(body, "tu", changedate=_tmx_date(when))
+        etree.SubElement(tu, "prop", type="x-zh2en-status").text = "reviewed"
+        etree.SubElement(tu, "prop", type="x-zh2en-origin").text = origin
+        for lang, text in ((SRC_LANG, source), (TGT_LANG, translation)):
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
+            etree.SubElement(tuv, "seg").text = text
     with atomic_output_path(Path(path)) as tmp:
         etree.ElementTree(root).write(str(tmp), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return len(rows)
+    return len(rows) + len(reviewed)
+
+
+def _tmx_date(iso: str) -> str:
+    """TMX's date form (YYYYMMDDThhmmssZ) of a stored ISO date; now if it cannot be read."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        when = datetime.now(timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 IMPORT_BATCH = 2000   # units a transaction: the write lock is never held for long (a run may be translating)
@@ -60,7 +80,12 @@ def import_tmx(memory: TranslationMemory, path: Path, default: MemoryContext, pr
         pass
     stored, batch = 0, []
     for unit in _read_units(Path(path), default):
-        batch.append(unit)
+        context, entry, reviewed = unit
+        if reviewed is not None:   # a person's translation: any model, any context
+            memory.put_reviewed(entry.source, entry.translation, *reviewed)
+            stored += 1
+            continue
+        batch.append((context, entry))
         if len(batch) == IMPORT_BATCH:
             stored += memory.put_many(batch, wait=memory_module.CLOSE_WAIT_SECONDS)
             batch = []
@@ -102,7 +127,8 @@ def _read_units(path: Path, default: MemoryContext):
         raise TMXError(f"{path}: not a TMX file (expected <tmx> with <header> and <body>)")
 
 
-def _unit(path: Path, n: int, tu, default: MemoryContext) -> tuple[MemoryContext, Entry]:
+def _unit(path: Path, n: int, tu, default: MemoryContext) -> tuple[MemoryContext, Entry, tuple | None]:
+    """The unit's context and entry, and for a reviewed one (origin, date)."""
     segs = {}
     for tuv in tu.findall("tuv"):
         lang = (tuv.get(XML_LANG) or tuv.get("lang") or "").lower()
@@ -123,4 +149,13 @@ def _unit(path: Path, n: int, tu, default: MemoryContext) -> tuple[MemoryContext
         raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags is not JSON") from None
     if not isinstance(kept_flags, list) or not all(isinstance(f, str) for f in kept_flags):
         raise TMXError(f"{path}: <tu> #{n} (line {tu.sourceline}): x-zh2en-flags must be a JSON list of strings")
-    return context, Entry(zh, en, tuple(kept_flags))
+    status = next((p.text for p in tu.findall("prop") if p.get("type") == "x-zh2en-status"), None)
+    if status == "reviewed":
+        origin = next((p.text for p in tu.findall("prop") if p.get("type") == "x-zh2en-origin"), None) or str(path.name)
+        changed = tu.get("changedate") or ""
+        try:
+            when = datetime.strptime(changed, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).isoformat()
+        except ValueError:
+            when = None
+        return context, Entry(zh, en, tuple(kept_flags)), (origin, when)
+    return context, Entry(zh, en, tuple(kept_flags)), None

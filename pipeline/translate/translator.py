@@ -98,6 +98,12 @@ class Translator:
         return self._recall(seg) or self._pass_through(seg)
 
     def _recall(self, seg: Segment) -> bool:
+        if self.memory is not None and (reviewed := self.memory.get_reviewed(seg.source)) is not None:
+            seg.translation, seg.from_memory, seg.reviewed = reviewed, True, True   # a person's: no flags, no retry
+            seg.notes.append("a reviewer's translation (zh2en learn)")
+            with self._count_lock:
+                self.memory_hits += 1
+            return True
         entry = self.memory.get(self.memory_context, seg.source) if self.memory is not None else None
         if entry is None:
             return False
@@ -153,7 +159,7 @@ class Translator:
             RetryBySampling(self.meaning).run(segments, self.call)
 
 
-_MUTABLE = ("translation", "flags", "notes", "attempts", "glossary_retries", "confidence")
+_MUTABLE = ("translation", "flags", "notes", "attempts", "glossary_retries", "confidence", "reviewed")
 
 
 def _state(seg: Segment) -> dict:

@@ -1,0 +1,149 @@
+"""Learning from a reviewer's edits (`zh2en learn`): the English a person corrected in a written
+bilingual file goes back into the translation memory as *reviewed*, and is used for that passage
+from then on, by any model (pipeline/translate/translator.py: a reviewed entry is read first).
+
+The written `<slug>.qa.json` holds each prose block's English chunk as the file showed it and the
+passages it was made of (`english_chunks`, `segments_detail`). The edited file's `<!-- en -->`
+chunks are aligned with those (difflib: the unchanged ones anchor the edited ones between
+them); an edited chunk of one passage is that passage's English, one of several is cut at its
+sentences when it has as many as the machine English had. Every learned passage is held to its
+source: each formula byte for byte as often, no Chinese left, not empty - else it is named and
+not learned. Nothing else of the file is learned (titles, tables, link words)."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.output.render import body_sha256, english_chunks_of, split_front_matter
+from pipeline.store.memory import TranslationMemory, normalise
+from pipeline.text.han import HAN
+from pipeline.text.protect import find_protected_spans
+from pipeline.text.sentences import split_en_sentences
+from pipeline.text.spans import strip_restored
+
+@dataclass
+class Learned:
+    file: Path
+    passages: int = 0                                  # stored as reviewed
+    problems: list[str] = field(default_factory=list)  # one line each: what was not learned, and why
+
+
+def plain_english(chunk: str, prefix: str) -> str:
+    """A chunk as a passage's English: its markdown (list or quote prefix, heading hashes, caption
+    stars) and the file's escapes (HTML entities, `\\$`) taken off, whitespace folded."""
+    marker = prefix.strip()
+    lines = []
+    for line in chunk.splitlines():
+        line = line.strip()
+        if marker and line.startswith(marker):
+            line = line[len(marker):]
+        lines.append(re.sub(r"^#{1,6}\s+", "", line.strip()))
+    text = " ".join(" ".join(lines).split())
+    if len(text) > 2 and text.startswith("*") and text.endswith("*") and not text.startswith("**"):
+        text = text[1:-1]
+    return html.unescape(text).replace("\\$", "$")
+
+
+def _pairs(machine: list[str], edited: list[str]) -> list[tuple[int, int]] | None:
+    """(machine chunk, file chunk) pairs that differ: by position when the file has as many
+    chunks as were written; else the unchanged chunks anchor the edited ones between them, and a
+    stretch where chunks were added or removed cannot be paired (None for it, as (i, -1))."""
+    if len(machine) == len(edited):
+        return [(i, i) for i, (a, b) in enumerate(zip(machine, edited)) if a != b]
+    pairs = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=machine, b=edited, autojunk=False).get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            pairs += [(i1 + k, j1 + k) for k in range(i2 - i1)]
+        elif tag in ("replace", "delete"):
+            pairs += [(i, -1) for i in range(i1, i2)]
+    return pairs
+
+
+def held_to_source(source: str, english: str) -> str | None:
+    """Why `english` cannot stand for `source`, or None."""
+    spans = find_protected_spans(source)
+    for text, n in Counter(span.text for span in spans).items():
+        if english.count(text) != n:
+            return f"a formula or code of the original is not there byte for byte: {text[:40]!r}"
+    prose = strip_restored(english, spans)
+    if HAN.search(prose):
+        return "it still holds Chinese"
+    if not prose.strip() and not english.strip():
+        return "it is empty"
+    return None
+
+
+def learn_file(qa_path: Path, memory: TranslationMemory) -> Learned:
+    """Store the reviewed English of one written article (its qa.json and bilingual file)."""
+    qa = json.loads(qa_path.read_text(encoding="utf-8"))
+    target = qa_path.with_name(str(qa.get("file", "")))
+    learned = Learned(target)
+    if not qa.get("english_chunks") or not target.name.endswith(".md") or target.name.endswith(".en.md"):
+        learned.problems.append(f"{target}: not learned: learn reads a bilingual file written by this zh2en "
+                                f"(translate it again with --layout both or bilingual)")
+        return learned
+    meta, body = split_front_matter(target.read_text(encoding="utf-8"))
+    if meta.get("body_sha256") == body_sha256(body):
+        return learned   # not edited
+    details = {d["index"]: d for d in qa["segments_detail"]}
+    chunks = qa["english_chunks"]
+    edited = english_chunks_of(body)
+    for i, j in _pairs([c["en"].strip() for c in chunks], [c.strip() for c in edited]):
+        if not chunks[i]["passages"]:
+            continue   # a table, HTML, link definitions: not learned
+        passages = [details[n] for n in chunks[i]["passages"]]
+        where = f"{target}: the English of “{' '.join(passages[0]['source'].split())[:24]}…”"
+        if j < 0:
+            learned.problems.append(f"{where}: not learned: chunks were added or removed around it")
+            continue
+        text = plain_english(edited[j], chunks[i]["prefix"])
+        parts = _cut(text, passages)
+        if parts is None:
+            learned.problems.append(f"{where}: not learned: {len(passages)} passages and the sentences changed; "
+                                    f"keep one sentence per sentence, or edit them one at a time")
+            continue
+        for passage, english in zip(passages, parts):
+            if normalise(english) == normalise(passage["translation"] or ""):
+                continue
+            problem = held_to_source(passage["source"], english)
+            if problem:
+                learned.problems.append(f"{where}: not learned: {problem}")
+                continue
+            memory.put_reviewed(passage["source"], english, origin=target.name)
+            learned.passages += 1
+    return learned
+
+
+def _cut(text: str, passages: list[dict]) -> list[str] | None:
+    """The edited English of each passage: all of it for one; for several, as many sentences
+    each as its machine English had, when the totals agree."""
+    if len(passages) == 1:
+        return [text]
+    counts = [len(split_en_sentences(p["translation"] or "")) for p in passages]
+    sentences = split_en_sentences(text)
+    if len(sentences) != sum(counts):
+        return None
+    parts, start = [], 0
+    for n in counts:
+        parts.append(" ".join(sentences[start:start + n]))
+        start += n
+    return parts
+
+
+def learn_paths(paths: list[Path], memory: TranslationMemory) -> list[Learned]:
+    """Every written article under `paths` (files or output folders): its qa.json found."""
+    qa_files = []
+    for path in paths:
+        if path.is_dir():
+            qa_files += sorted(path.rglob("*.qa.json"))
+        elif path.name.endswith(".qa.json"):
+            qa_files.append(path)
+        else:
+            qa_files.append(path.with_name(path.name.removesuffix(".en.md").removesuffix(".md") + ".qa.json"))
+    return [learn_file(q, memory) for q in qa_files if q.is_file()]
