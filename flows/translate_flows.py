@@ -22,7 +22,7 @@ from pipeline.store.manifest import Manifest
 from pipeline.document import Article
 from pipeline.settings import Settings
 from pipeline.backends.llama import DEFAULT_SLOTS
-from pipeline.stages import SEGMENT_FAILURE, RunResult, ingest_files, run_articles
+from pipeline.stages import SEGMENT_FAILURE, RunResult, ingest_files, learn_stage, run_articles
 
 
 @flow(name="zh2en-translate", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_SLOTS))  # callers set theirs
@@ -62,6 +62,7 @@ def _translate_locked(files: list[Path], out: Path, ctx: RunContext, only_change
         files = manifest.changed(files)
     failures_before = len(result.failures)
     runner = PrefectRunner(ctx)
+    learn_stage(out, ctx, result)
     articles_by_file = ingest_files(files, runner, result)
     articles = [a for arts in articles_by_file.values() for a in arts]
     seconds_by_article = {done.article.label: done.seconds

@@ -32,6 +32,9 @@ class Learned:
     file: Path
     passages: int = 0                                  # stored as reviewed
     problems: list[str] = field(default_factory=list)  # one line each: what was not learned, and why
+    # (zh, the reviewer's English, the glossary's English): a glossary term the reviewer rendered
+    # otherwise - proposed to the user, never applied by zh2en
+    proposals: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def plain_english(chunk: str, prefix: str) -> str:
@@ -117,7 +120,47 @@ def learn_file(qa_path: Path, memory: TranslationMemory) -> Learned:
                 continue
             memory.put_reviewed(passage["source"], english, origin=target.name)
             learned.passages += 1
+            learned.proposals += [p for p in term_proposals(passage, english) if p not in learned.proposals]
     return learned
+
+
+# Words that stand in for a term without rendering it ("it decides" for "the learning rate decides").
+_FUNCTION_WORDS = frozenset("a an the it its this that these those they them their he she we our one which "
+                            "what such and or of to in on for with by as is are was were be".split())
+
+
+def term_proposals(passage: dict, english: str) -> list[tuple[str, str, str]]:
+    """The glossary terms of a passage whose English the machine had and the reviewer replaced:
+    (zh, the words that took its place, the glossary's English)."""
+    machine = passage.get("translation") or ""
+    before, after = machine.split(), english.split()
+    proposals = []
+    for zh, en in passage.get("terms") or []:
+        if en.lower() not in machine.lower() or en.lower() in english.lower():
+            continue
+        matcher = difflib.SequenceMatcher(a=[w.lower() for w in before], b=[w.lower() for w in after], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            replaced = " ".join(before[i1:i2]).lower()
+            new = " ".join(after[j1:j2]).strip(".,;:!?\"'()")
+            words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]*", new.lower()) if w not in _FUNCTION_WORDS]
+            if tag == "replace" and en.lower() in replaced and words and not HAN.search(new) and "$" not in new:
+                new = re.sub(r"^(?:the|a|an)\s+", "", new, flags=re.IGNORECASE)
+                proposals.append((zh, new, en))
+                break
+    return proposals
+
+
+def write_proposals(path: Path, proposals: list[tuple[str, str, str, str]]) -> int:
+    """Add (zh, en, glossary English, file) proposals to a glossary file in zh2en's TSV form
+    (zh, en, note), ready for --glossary once the user agrees; returns how many were new."""
+    existing = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    known = {tuple(line.split("\t")[:2]) for line in existing}
+    new = [f"{zh}\t{en}\treviewed in {file} (the glossary says: {old})" for zh, en, old, file in proposals
+           if (zh, en) not in known]
+    if new:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(existing + new) + "\n", encoding="utf-8")
+    return len(new)
 
 
 def _cut(text: str, passages: list[dict]) -> list[str] | None:

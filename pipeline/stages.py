@@ -38,6 +38,7 @@ from pipeline.output.render import render_block
 from pipeline.output.writing import output_path, write_article
 from pipeline.text.links import settle_reader_words
 from pipeline.text.segmenting import segment_article
+from pipeline.learn import learn_paths
 from pipeline.recurring_terms import look_up, lookup_context, recurring_candidates, suggest_terms
 from pipeline.terms import attach_terms
 from pipeline.output.slugs import SlugAllocator
@@ -125,6 +126,17 @@ def ingest_file(file: Path, ctx: RunContext) -> tuple[list[Article], list[tuple[
         return [], [(str(file), str(exc))]
     except Exception as exc:  # a bug met by one odd file must not stop the others
         return [], [(str(file), f"{file}: cannot be read as articles ({type(exc).__name__}: {exc})")]
+
+
+def learn_stage(out: Path, ctx: RunContext, result: RunResult) -> None:
+    """learn (before ingest): a reviewer's edits of files already in the output folder go into the
+    memory as reviewed (pipeline/learn.py), so this run serves them; said in the notices."""
+    if ctx.memory is None or not out.is_dir():
+        return
+    learned = learn_paths([out], ctx.memory)
+    if sum(r.passages for r in learned):
+        result.notices.append(f"learned {sum(r.passages for r in learned)} reviewed passage(s) from edited files in {out}")
+    result.notices += [problem for r in learned for problem in r.problems]
 
 
 def ingest_files(files: list[Path], runner: Runner, result: RunResult) -> dict[Path, list[Article]]:

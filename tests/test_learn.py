@@ -121,3 +121,71 @@ def test_a_reviewed_passage_goes_out_and_comes_back_through_tmx_with_its_status(
     [(_, _, origin, when)] = fresh.reviewed_entries()
     assert origin.endswith(".md") and when.startswith("20")
     fresh.close()
+
+
+def test_translate_learns_the_edits_in_its_output_folder_first(tiny_model_dir, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["ZH2EN_STATE_DIR"] = str(tmp_path / "state")
+    (tmp_path / "first.md").write_text(FIRST, encoding="utf-8")
+    (tmp_path / "second.md").write_text(SECOND, encoding="utf-8")
+
+    def translate(name):
+        return subprocess.run([sys.executable, "-m", "zh2en", "translate", str(tmp_path / name), "--backend", "marian",
+                               "--model", str(tiny_model_dir), "--no-summary", "-o", str(tmp_path / "out")],
+                              capture_output=True, text=True, timeout=300, env=env)
+
+    assert translate("first.md").returncode == 0
+    [qa_file] = (tmp_path / "out").glob("*.qa.json")
+    _edit(qa_file, {1: REVIEWED})
+    proc = translate("second.md")
+    assert proc.returncode == 0, proc.stderr
+    assert f"zh2en: notice: learned 1 reviewed passage(s) from edited files in {tmp_path / 'out'}" in proc.stderr
+    [second] = [p for p in (tmp_path / "out").glob("*.qa.json") if p != qa_file]
+    details = json.loads(second.read_text(encoding="utf-8"))["segments_detail"]
+    assert [d["translation"] for d in details if d["reviewed"]] == [REVIEWED]
+
+
+def test_review_lists_the_riskiest_passages_first_with_file_and_line(tmp_path):
+    from pipeline.checks.qa import STILL_CHINESE
+    from pipeline.review import passages_to_review
+
+    doc = tmp_path / "post.md"
+    doc.write_text("---\ntitle_zh: x\n---\n\n<!-- en -->\n# Title\n\n<!-- zh -->\n标题\n\n"
+                   + "".join(f"<!-- zh -->\n第{n}段。\n\n<!-- en -->\nPart {n}.\n\n" for n in range(1, 6)), encoding="utf-8")
+    passages = [  # (flags, confidence, reviewed)
+        ([], {"mean": 0.9, "min": 0.6, "surprise": 0.5}, False),
+        (["“第2段。”: a number differs from the original"], {"mean": 0.9, "min": 0.5, "surprise": 1.0}, False),
+        ([STILL_CHINESE], None, False),
+        ([], {"mean": 0.8, "min": 0.3, "surprise": 7.5}, False),
+        (["“第5段。”: Chinese is left in the English"], None, True),   # reviewed: not listed
+    ]
+    details = [{"index": 1, "source": "标题", "translation": "Title", "flags": [], "confidence": None, "reviewed": False}]
+    details += [{"index": n + 1, "source": f"第{n}段。", "translation": f"Part {n}.", "flags": flags,
+                 "confidence": conf, "reviewed": reviewed} for n, (flags, conf, reviewed) in enumerate(passages, 1)]
+    chunks = [{"passages": [d["index"]], "prefix": "", "en": d["translation"]} for d in details]
+    (tmp_path / "post.qa.json").write_text(json.dumps({"file": "post.md", "segments_detail": details,
+                                                       "english_chunks": chunks}), encoding="utf-8")
+    ranked = passages_to_review([tmp_path])
+    assert [p.source for p in ranked] == ["第3段。", "第2段。", "第4段。", "第1段。", "标题"]
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    assert all(lines[p.line - 1] == f"Part {p.source[1]}." for p in ranked[:4])
+    assert ranked[1].line_text().endswith("post.md:" + str(ranked[1].line) + ": “第2段。”: a number differs from the original")
+    assert "surprise 7.5" in ranked[2].line_text()
+
+
+def test_a_term_the_reviewer_rendered_otherwise_is_proposed_never_applied(tmp_path):
+    from pipeline.learn import term_proposals, write_proposals
+
+    passage = {"source": "学习率决定步长。", "translation": "The learning rate decides the step.",
+               "terms": [["学习率", "learning rate"], ["步长", "step"]]}
+    assert term_proposals(passage, "The step size decides the step.") == [("学习率", "step size", "learning rate")]
+    assert term_proposals(passage, "The learning rate sets the step.") == []        # the term kept
+    assert term_proposals(passage, "It decides the step.") == []                     # dropped, nothing to propose
+    target = tmp_path / "proposals.tsv"
+    assert write_proposals(target, [("学习率", "step size", "learning rate", "a.md")]) == 1
+    assert write_proposals(target, [("学习率", "step size", "learning rate", "b.md")]) == 0   # once
+    assert target.read_text(encoding="utf-8") == "学习率\tstep size\treviewed in a.md (the glossary says: learning rate)\n"
+    from pipeline.glossary import read_terms
+
+    [term] = read_terms(target)   # a glossary file as it stands, for --glossary
+    assert (term.zh, term.en) == ("学习率", "step size")

@@ -116,15 +116,19 @@ def _bench_server(input_path, limit, as_json, model_dir, slots, api_base, served
 
 
 @app.command()
-def learn(paths: list[Path] = typer.Argument(..., help="Output folders or bilingual files a reviewer edited.")) -> None:
+def learn(paths: list[Path] = typer.Argument(..., help="Output folders or bilingual files a reviewer edited."),
+          proposals: Optional[Path] = typer.Option(None, "--proposals", help="Glossary file (TSV) for the terms the "
+                                                   "reviewer rendered otherwise; default: glossary-proposals.tsv in "
+                                                   "the state folder. Never applied: pass it with --glossary.")) -> None:
     """Keep a reviewer's edits: the English corrected in written bilingual files is stored in the
     translation memory as reviewed, and used for those passages from then on, by any model."""
-    from pipeline.learn import learn_paths
+    from pipeline.learn import learn_paths, write_proposals
 
     missing = [p for p in paths if not p.exists()]
     if missing:
         fail(f"{missing[0]}: no such file or folder")
-    memory = TranslationMemory(settings_from().memory_path)
+    settings = settings_from()
+    memory = TranslationMemory(settings.memory_path)
     memory_notice(memory)
     try:
         results = learn_paths(paths, memory)
@@ -137,11 +141,36 @@ def learn(paths: list[Path] = typer.Argument(..., help="Output folders or biling
             err.print(f"zh2en: {problem}", markup=False)
     if note:
         err.print(f"zh2en: notice: {note}", markup=False)
+    proposed = [(zh, en, old, r.file.name) for r in results for zh, en, old in r.proposals]
+    if proposed:
+        target = proposals or settings.state_dir / "glossary-proposals.tsv"
+        for zh, en, old, file in proposed:
+            err.print(f"zh2en: glossary proposal: {zh} = {en} (reviewed in {file}; the glossary says {old})", markup=False)
+        err.print(f"zh2en: {write_proposals(target, proposed)} new proposal(s) in {target}; "
+                  f"use them with --glossary {target}", markup=False)
     learned = sum(r.passages for r in results)
     err.print(f"zh2en: learned {learned} reviewed passage(s) from {len(results)} article(s); "
               f"{sum(len(r.problems) for r in results)} not learned", markup=False)
     if not results:
         fail("no written articles found (learn reads <slug>.md with its <slug>.qa.json)")
+
+
+@app.command()
+def review(paths: list[Path] = typer.Argument(..., help="Output folders or qa.json files."),
+           limit: int = typer.Option(20, "--limit", min=1, help="How many passages to list.")) -> None:
+    """List the passages to review first, riskiest first, with file and line: left in Chinese,
+    then by warnings, then by how unsure the model was. Passages already reviewed are left out."""
+    from pipeline.review import passages_to_review
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        fail(f"{missing[0]}: no such file or folder")
+    passages = passages_to_review(paths)
+    for passage in passages[:limit]:
+        out.print(passage.line_text(), markup=False)
+    flagged = sum(1 for p in passages if p.flags)
+    err.print(f"zh2en: {len(passages)} passage(s) not yet reviewed, {flagged} with warnings; "
+              f"listed the first {min(limit, len(passages))}", markup=False)
 
 
 tm_app = typer.Typer(help="The translation memory: export to / import from TMX 1.4b.", no_args_is_help=True)
