@@ -9,12 +9,13 @@ model is joined (pipeline/backends/model_store.py, below this module)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, Optional
 
 from platformdirs import user_state_dir
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from pipeline.backends import CHAT_BACKENDS
 from pipeline.backends.llama import DEFAULT_SLOTS
@@ -28,18 +29,30 @@ def _default_state_dir() -> Path:
     return Path(user_state_dir("zh2en"))
 
 
+class _ModelVariable(PydanticBaseSettingsSource):
+    """ZH2EN_MODEL, the variable the help names, for model_path (a field alias instead would
+    rename the field in the JSON schema Prefect checks a deployment's parameters against)."""
+
+    def get_field_value(self, field, field_name):   # one variable: __call__ does the work
+        return None, field_name, False
+
+    def __call__(self) -> dict:
+        value = os.environ.get("ZH2EN_MODEL")
+        return {"model_path": value} if value else {}
+
+
 class Settings(BaseSettings):
     """Frozen (and so hashable): a worker process re-opens the model once per distinct
     settings, and a run can never change them half way."""
 
     model_config = SettingsConfigDict(env_prefix="ZH2EN_", env_nested_delimiter="__", frozen=True,
-                                      extra="forbid", populate_by_name=True)
+                                      extra="forbid")
 
     state_dir: Path = Field(default_factory=_default_state_dir)  # memory, prompt states
     backend: str = "llama"
     # A GGUF file or MarianMT folder; openai backend: the served model's name. ZH2EN_MODEL (the
-    # name the help shows) or ZH2EN_MODEL_PATH; model_path=... in code.
-    model_path: Optional[str] = Field(None, validation_alias=AliasChoices("zh2en_model", "zh2en_model_path"))
+    # name the help shows, _ModelVariable) or ZH2EN_MODEL_PATH.
+    model_path: Optional[str] = None
     api_base: Optional[str] = None     # the openai backend's server (its key: openai_server._api_key)
     request_timeout: float = 300.0     # seconds one request to that server may take
     max_chars: int = DEFAULT_MAX_CHARS
@@ -62,6 +75,12 @@ class Settings(BaseSettings):
     progress_seconds: float = Field(30.0, gt=0)
     qa: QAConfig = QAConfig()
     meaning: MeaningConfig = MeaningConfig()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        # what the code or command line gives > ZH2EN_MODEL > the other ZH2EN_* variables
+        return init_settings, _ModelVariable(settings_cls), env_settings, dotenv_settings, file_secret_settings
 
     @property
     def summarizes(self) -> bool:

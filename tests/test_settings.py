@@ -138,3 +138,18 @@ def test_translate_takes_its_settings_from_the_environment(tiny_model_dir, tmp_p
     proc = subprocess.run([sys.executable, "-m", "zh2en", "translate", str(source), "-o", str(tmp_path / "out2")],
                           capture_output=True, text=True, timeout=120, env={**env, "ZH2EN_SLOTS": "many"})
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "ZH2EN_SLOTS" in proc.stderr, proc.stderr
+
+
+def test_a_deployments_settings_pass_the_schema_prefect_checks_them_against():
+    """`zh2en serve` sends the settings as a parameter; Prefect refuses (422) values that do not
+    fit the flow's parameter schema - a field alias once renamed model_path there."""
+    import jsonschema
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.translate_flows import translate_flow
+
+    schema = parameter_schema(translate_flow.fn).model_dump(by_alias=True)
+    settings = Settings(model_path="/models/x.gguf", api_base="http://127.0.0.1:9/v1", slots=2)
+    parameters = {"paths": ["inbox"], "out_dir": "out", "settings": settings.model_dump(mode="json"),
+                  "only_changed": True, "site_dir": None}
+    jsonschema.validate(parameters, {**schema, "$defs": schema.get("definitions", {})})

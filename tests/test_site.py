@@ -197,3 +197,25 @@ def test_a_stopped_site_build_leaves_no_working_folder(built, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_each_english_paragraph_carries_its_margin_marker(built):
+    from pipeline.output.site import chunk_markers, site_page
+
+    out, site, _, report = built
+    markers = [m for page in report.pages for m in page.markers]
+    assert {"clean", "flagged"} <= set(markers)
+    page = next(p for p in report.pages if "flagged" in p.markers)
+    html = (site / f"{page.slug}.html").read_text(encoding="utf-8")
+    assert html.count('class="zh2en-en zh2en-') == len(page.markers)
+    assert html.count('class="zh2en-en zh2en-flagged"') == page.markers.count("flagged")
+    # from qa.json: all passages reviewed -> reviewed; only the model's doubt -> unsure
+    qa = {"segments_detail": [{"index": 1, "flags": [], "reviewed": True},
+                              {"index": 2, "flags": ["“x”: the model was unsure of a word here: read…"]},
+                              {"index": 3, "flags": ["“y”: a number differs from the original"]}, {"index": 4}],
+          "english_chunks": [{"passages": [1]}, {"passages": [2]}, {"passages": [2, 3]}, {"passages": [4]},
+                             {"passages": []}]}
+    assert chunk_markers(qa) == ["reviewed", "unsure", "flagged", "clean", "clean"]
+    # markers that do not match the page's chunks are not put in at all
+    text = (out / f"{page.slug}.md").read_text(encoding="utf-8")
+    assert "zh2en-en" not in site_page(text, "t", ["clean"])

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -47,7 +47,15 @@ MATHJAX_CONFIG = """window.MathJax = {
 SITE_CSS = """.zh2en-zh { color: var(--md-default-fg-color--light); font-size: .9em;
   border-left: .2rem solid var(--md-default-fg-color--lightest); padding-left: .8rem; }
 .zh2en-meta { color: var(--md-default-fg-color--light); font-size: .85em; }
+.zh2en-en { border-left: .2rem solid transparent; padding-left: .8rem; }
+.zh2en-reviewed { border-left-color: #2e7d32; }
+.zh2en-flagged { border-left-color: #c62828; }
+.zh2en-unsure { border-left-color: #f9a825; }
 """
+# A margin marker per English chunk (its passages as qa.json has them), with words on hover.
+MARKERS = {"reviewed": "reviewed by a person (zh2en learn)", "flagged": "flagged by zh2en: see the warning below",
+           "unsure": "the model was unsure of a word here", "clean": "machine translation, no warning"}
+UNSURE = "the model was unsure of a word here"   # the low_confidence check's words (pipeline/checks/registry.py)
 
 
 class SiteError(Exception):
@@ -65,6 +73,7 @@ class Page:
     flagged: int
     bilingual: bool
     english: bool
+    markers: list[str] = field(default_factory=list)   # per English chunk, in order (MARKERS)
 
 
 @dataclass
@@ -94,23 +103,45 @@ def collect_pages(out_dir: Path, skipped: list[str] | None = None) -> list[Page]
             continue
         pages.append(Page(slug, str(meta.get("title_en") or _heading(meta) or slug), str(meta.get("title_zh") or ""),
                           str(meta.get("date") or ""), str(meta.get("summary") or ""), str(meta.get("qa") or ""),
-                          flagged, bilingual.is_file(), english.is_file()))
+                          flagged, bilingual.is_file(), english.is_file(), chunk_markers(qa)))
     return pages
+
+
+def chunk_markers(qa: dict) -> list[str]:
+    """Each English chunk's marker: reviewed (all its passages), flagged (a warning), unsure (only
+    the model's doubt), or clean; a chunk of no passage (a table, HTML) is clean."""
+    details = {d.get("index"): d for d in qa.get("segments_detail") or [] if isinstance(d, dict)}
+    markers = []
+    for chunk in qa.get("english_chunks") or []:
+        passages = [details[n] for n in chunk.get("passages", []) if n in details]
+        flags = [f for d in passages for f in d.get("flags") or []]
+        if passages and all(d.get("reviewed") for d in passages):
+            markers.append("reviewed")
+        elif flags:
+            markers.append("unsure" if all(UNSURE in f for f in flags) else "flagged")
+        else:
+            markers.append("clean")
+    return markers
 
 
 def _heading(meta: dict) -> str | None:
     return str(meta["heading"]) if meta.get("heading") else None
 
 
-def site_page(text: str, title: str) -> str:
+def site_page(text: str, title: str, markers: list[str] | None = None) -> str:
     """An output file as a site page: MkDocs' title in the front matter, the original's chunks
-    set apart (a muted block marked as Chinese)."""
+    set apart (a muted block marked as Chinese), each English chunk with its margin marker."""
     meta, body = split_front_matter(text)
     out, chunk, side = [], [], None
+    markers = list(markers or [])
+    english = iter(markers if len(markers) == body.count(EN_MARK) else [])
 
     def close():
         if side == ZH_MARK and "".join(chunk).strip():
             out.extend(['<div class="zh2en-zh" lang="zh-CN" markdown>', "", *chunk, "", "</div>", ""])
+        elif side == EN_MARK and (marker := next(english, None)):
+            out.extend([f'<div class="zh2en-en zh2en-{marker}" title="{MARKERS[marker]}" markdown>', "", *chunk, "",
+                        "</div>", ""])
         else:
             out.extend(chunk)
 
@@ -128,7 +159,9 @@ def site_page(text: str, title: str) -> str:
 def index_page(pages: list[Page]) -> str:
     lines = ["---", "title: Translations", "---", "", "# Translations", "",
              f"{len(pages)} article(s), translated from Chinese by zh2en. Each has an English page and a "
-             "bilingual one (the original above each English paragraph).", ""]
+             "bilingual one (the original above each English paragraph). A mark in the margin of an English "
+             "paragraph says what it is: green, reviewed by a person; red, flagged by zh2en; amber, the model "
+             "was unsure of a word; none, machine translation with no warning.", ""]
     for p in pages:
         status = "clean" if p.flagged == 0 else f"{p.flagged} flagged"
         links = [f"[English]({p.slug}.en.md)" if p.english else "", f"[bilingual]({p.slug}.md)" if p.bilingual else ""]
@@ -183,7 +216,7 @@ def build_site(out_dir: Path, site_dir: Path) -> SiteReport:
         for p in pages:
             for name in ([f"{p.slug}.md"] if p.bilingual else []) + ([f"{p.slug}.en.md"] if p.english else []):
                 (docs / name).write_text(site_page((out_dir / name).read_text(encoding="utf-8", errors="replace"),
-                                                   p.title_en), encoding="utf-8")
+                                                   p.title_en, p.markers), encoding="utf-8")
         (docs / "index.md").write_text(index_page(pages), encoding="utf-8")
         copy_mathjax(docs / "javascripts" / "mathjax")
         (docs / "javascripts" / "mathjax-config.js").write_text(MATHJAX_CONFIG, encoding="utf-8")
