@@ -5,8 +5,8 @@ from then on, by any model (pipeline/translate/translator.py: a reviewed entry i
 The written `<slug>.qa.json` holds each prose block's English chunk as the file showed it and the
 passages it was made of (`english_chunks`, `segments_detail`). The edited file's `<!-- en -->`
 chunks are aligned with those (difflib: the unchanged ones anchor the edited ones between
-them); an edited chunk of one passage is that passage's English, one of several is cut at its
-sentences when it has as many as the machine English had. Every learned passage is held to its
+them); an edited chunk of one passage is that passage's English, one of several is cut where
+the machine English passed from one passage to the next, carried over to the edit. Every learned passage is held to its
 source: each formula byte for byte as often, no Chinese left, not empty - else it is named and
 not learned. Nothing else of the file is learned (titles, tables, link words)."""
 
@@ -24,7 +24,6 @@ from pipeline.output.render import body_sha256, english_chunks_of, split_front_m
 from pipeline.store.memory import TranslationMemory, normalise
 from pipeline.text.han import HAN
 from pipeline.text.protect import find_protected_spans
-from pipeline.text.sentences import split_en_sentences
 from pipeline.text.spans import strip_restored
 
 @dataclass
@@ -105,11 +104,12 @@ def learn_file(qa_path: Path, memory: TranslationMemory) -> Learned:
         if j < 0:
             learned.problems.append(f"{where}: not learned: chunks were added or removed around it")
             continue
-        text = plain_english(edited[j], chunks[i]["prefix"])
-        parts = _cut(text, passages)
+        text = _without_shown_formulas(plain_english(edited[j], chunks[i]["prefix"]), passages)
+        machine = _without_shown_formulas(plain_english(chunks[i]["en"], chunks[i]["prefix"]), passages)
+        parts = _cut(text, passages, machine)
         if parts is None:
-            learned.problems.append(f"{where}: not learned: {len(passages)} passages and the sentences changed; "
-                                    f"keep one sentence per sentence, or edit them one at a time")
+            learned.problems.append(f"{where}: not learned: its {len(passages)} passages cannot be told apart in "
+                                    f"the edit; edit less of it at a time")
             continue
         for passage, english in zip(passages, parts):
             if normalise(english) == normalise(passage["translation"] or ""):
@@ -163,20 +163,44 @@ def write_proposals(path: Path, proposals: list[tuple[str, str, str, str]]) -> i
     return len(new)
 
 
-def _cut(text: str, passages: list[dict]) -> list[str] | None:
-    """The edited English of each passage: all of it for one; for several, as many sentences
-    each as its machine English had, when the totals agree."""
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+
+
+def _without_shown_formulas(text: str, passages: list[dict]) -> str:
+    """The chunk's English without the display formulas that stand between its passages (kept
+    verbatim, not part of any passage's English); one a passage holds stays."""
+    def drop(match: re.Match) -> str:
+        body = " ".join(match.group(1).split())
+        inside = any(body in " ".join((p["source"] or "").split()) for p in passages)
+        return match.group(0) if inside else " "
+    return " ".join(_DISPLAY.sub(drop, text).split())
+
+
+def _cut(text: str, passages: list[dict], machine: str) -> list[str] | None:
+    """The edited English of each passage of a chunk: all of it for one; for several, cut where a
+    passage's English ended in the machine chunk, carried over to the edit by what the two share
+    (difflib); each part is then held to its own passage's source."""
     if len(passages) == 1:
         return [text]
-    counts = [len(split_en_sentences(p["translation"] or "")) for p in passages]
-    sentences = split_en_sentences(text)
-    if len(sentences) != sum(counts):
-        return None
-    parts, start = [], 0
-    for n in counts:
-        parts.append(" ".join(sentences[start:start + n]))
-        start += n
-    return parts
+    ends, pos = [], 0   # where each passage's English ends in the machine chunk
+    for passage in passages:
+        english = " ".join((passage["translation"] or "").split())
+        at = machine.find(english[:40], pos) if english else -1
+        if at < 0:
+            return None
+        pos = at + len(english)
+        ends.append(pos)
+    blocks = difflib.SequenceMatcher(a=machine, b=text, autojunk=False).get_matching_blocks()
+
+    def carried(offset: int) -> int:
+        for a, b, size in blocks:
+            if a <= offset < a + size:
+                return b + offset - a
+        return max([b + size for a, b, size in blocks if a + size <= offset], default=0)
+
+    cuts = [0] + [carried(end) for end in ends[:-1]] + [len(text)]   # words put in between: the next one's
+    parts = [text[start:end].strip() for start, end in zip(cuts, cuts[1:])]
+    return parts if cuts == sorted(cuts) and all(parts) else None
 
 
 def learn_paths(paths: list[Path], memory: TranslationMemory) -> list[Learned]:

@@ -189,3 +189,16 @@ def test_a_term_the_reviewer_rendered_otherwise_is_proposed_never_applied(tmp_pa
 
     [term] = read_terms(target)   # a glossary file as it stands, for --glossary
     assert (term.zh, term.en) == ("学习率", "step size")
+
+
+def test_an_edited_paragraph_of_several_passages_is_cut_where_the_machine_english_passed_between_them():
+    from pipeline.learn import _cut
+
+    passages = [{"source": "一二三。四五，", "translation": "One two three. Four five,"},
+                {"source": "六$x$七。八。", "translation": "six $x$ seven. Eight."}]
+    machine = "One two three. Four five, six $x$ seven. Eight."
+    edited = "One, two and three. Four five, then six $x$ seven! Eight, nine."
+    assert _cut(edited, passages, machine) == ["One, two and three. Four five,", "then six $x$ seven! Eight, nine."]
+    assert _cut("One two three. Four five, six $x$ seven. Eight.", passages, machine) == \
+        ["One two three. Four five,", "six $x$ seven. Eight."]   # unchanged: cut where it was
+    assert _cut("Something else entirely.", passages, machine) is None   # nothing to carry the cut over
