@@ -202,3 +202,62 @@ def test_an_edited_paragraph_of_several_passages_is_cut_where_the_machine_englis
     assert _cut("One two three. Four five, six $x$ seven. Eight.", passages, machine) == \
         ["One two three. Four five,", "six $x$ seven. Eight."]   # unchanged: cut where it was
     assert _cut("Something else entirely.", passages, machine) is None   # nothing to carry the cut over
+
+
+class TermBackend(CopyingBackend):
+    """Answers the shared sentence with the glossary's term, the rest as the copying backend."""
+
+    SENTENCE = "学习率决定了每一步走多远。"
+
+    def translate(self, batch):
+        from pipeline.backends.base import Reply
+
+        return [Reply("The learning rate decides how far each step goes.") if r.text.strip() == self.SENTENCE
+                else reply for r, reply in zip(batch, super().translate(batch))]
+
+
+def test_the_whole_loop_edit_learn_reuse_propose_export_and_mark(tmp_path):
+    """#33's "done when": a fixture article's English edited, learned; a new article sharing the
+    sentence and its term gets the reviewer's English, the term is proposed, the TMX holds the
+    reviewed unit with its status, the site marks the paragraph."""
+    from lxml import etree
+
+    from pipeline.output.site import build_site
+    from pipeline.store.tmx import export_tmx
+
+    state = tmp_path / "state"
+
+    def translate(text, name, out):
+        out.mkdir(parents=True, exist_ok=True)
+        [article] = parse_text(text, tmp_path / name)
+        ctx = context_over(TermBackend(), use_memory=True, use_glossary=True, state_dir=state)
+        try:
+            [done] = list(run_articles([article], ctx, LocalRunner(ctx), RunResult(), out))
+        finally:
+            ctx.close()
+        return done
+
+    first = translate(f"# 步长\n\n{TermBackend.SENTENCE}\n\n另一段。\n", "a.md", tmp_path / "out")
+    assert "learning rate" in first.article.blocks[0].segments[0].translation
+    qa_file = next((tmp_path / "out").glob("*.qa.json"))
+    _edit(qa_file, {1: "The step size decides how far each step goes."})
+    memory = TranslationMemory(state / "memory.sqlite")
+    [result] = learn_paths([tmp_path / "out"], memory)
+    assert result.passages == 1 and result.proposals == [("学习率", "step size", "learning rate")]
+    memory.close()
+
+    second = translate(f"# 新文章\n\n{TermBackend.SENTENCE}\n\n新的一段。\n", "b.md", tmp_path / "out")
+    [shared] = [s for s in second.article.segments if s.source == TermBackend.SENTENCE]
+    assert shared.reviewed and shared.translation == "The step size decides how far each step goes."
+
+    memory = TranslationMemory(state / "memory.sqlite")
+    export_tmx(memory, tmp_path / "m.tmx")
+    memory.close()
+    units = [tu for tu in etree.parse(str(tmp_path / "m.tmx")).iter("tu")
+             if tu.findtext("prop[@type='x-zh2en-status']") == "reviewed"]
+    assert [tu.findtext("tuv[1]/seg") for tu in units] == [TermBackend.SENTENCE]
+
+    site = build_site(tmp_path / "out", tmp_path / "site")
+    page = next(p for p in site.pages if p.title_zh == "新文章")
+    assert "reviewed" in page.markers
+    assert 'class="zh2en-en zh2en-reviewed"' in (tmp_path / "site" / f"{page.slug}.html").read_text(encoding="utf-8")
