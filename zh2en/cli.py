@@ -33,7 +33,7 @@ from pipeline.text.segmenting import DEFAULT_MAX_CHARS  # noqa: E402
 from pipeline.settings import Settings
 from pipeline.stages import RunResult  # noqa: E402
 from zh2en.progress import ProgressLines  # noqa: E402
-from zh2en.terminal import (Terminated, end_process_group, port_free, stop_behind, stop_on_signals,  # noqa: E402
+from zh2en.terminal import (relay_until, Terminated, end_process_group, port_free, stop_behind, stop_on_signals,  # noqa: E402
                             terminate, valid_cron)
 
 
@@ -260,11 +260,14 @@ def serve(
             err.print(f"zh2en: serving deployment 'zh2en-translate/zh2en-inbox' on {ui} "
                       f"(UI: {ui}); inbox {inbox}, output {out_dir}; Ctrl-C stops it", markup=False)
             runner = subprocess.Popen([sys.executable, "-m", "flows.serve_runner", spec], start_new_session=True,
-                                      env={**os.environ, "PREFECT_API_URL": api_url})
+                                      env={**os.environ, "PREFECT_API_URL": api_url}, stderr=subprocess.PIPE,
+                                      text=True, errors="replace")
+            relay = relay_until(runner.stderr, stop)
             while runner.poll() is None and not stop.wait(0.5):
                 pass
             died = None if stop.is_set() else runner.returncode  # it ended by itself: a failure
             end_process_group(runner)
+            relay.join(timeout=5)
     except ServerError as exc:
         fail(str(exc))
     finally:

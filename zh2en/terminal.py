@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 
 from rich.console import Console
@@ -58,6 +59,19 @@ def stop_on_signals() -> threading.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     return stop
+
+
+def relay_until(stream, stop: threading.Event) -> threading.Thread:
+    """Copy a child's stderr to ours until `stop` is set; after that, drain it unseen: Prefect's
+    runner, stopped, logs asyncio tracebacks of its own shutdown that say nothing to a user."""
+    def relay() -> None:
+        for line in stream:
+            if not stop.is_set():
+                sys.stderr.write(line)
+                sys.stderr.flush()
+    thread = threading.Thread(target=relay, name="runner-stderr", daemon=True)
+    thread.start()
+    return thread
 
 
 def end_process_group(proc: subprocess.Popen, grace: float = 20) -> None:
