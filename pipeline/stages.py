@@ -133,7 +133,11 @@ def learn_stage(out: Path, ctx: RunContext, result: RunResult) -> None:
     memory as reviewed (pipeline/learn.py), so this run serves them; said in the notices."""
     if ctx.memory is None or not out.is_dir():
         return
-    learned = learn_paths([out], ctx.memory)
+    try:
+        learned = learn_paths([out], ctx.memory)
+    except Exception as exc:   # a bug met on one edited file must not cost the run
+        result.notices.append(f"edited files in {out} not learned: {ctx.errors.record('learning edits', exc)}")
+        return
     if sum(r.passages for r in learned):
         result.notices.append(f"learned {sum(r.passages for r in learned)} reviewed passage(s) from edited files in {out}")
     result.notices += [problem for r in learned for problem in r.problems]

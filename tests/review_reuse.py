@@ -22,7 +22,8 @@ from copying_backend import CopyingBackend, context_over  # noqa: E402
 
 from pipeline.ingest.reader import read_path  # noqa: E402
 from pipeline.learn import learn_paths  # noqa: E402
-from pipeline.output.render import english_chunks_of, split_front_matter  # noqa: E402
+from pipeline.output.chunks import english_chunks_of  # noqa: E402
+from pipeline.output.render import split_front_matter  # noqa: E402
 from pipeline.stages import LocalRunner, RunResult, run_articles  # noqa: E402
 from pipeline.store.memory import TranslationMemory  # noqa: E402
 

@@ -58,7 +58,8 @@ def settings_from(model_dir: Optional[Path] = None, glossaries: Optional[list[Pa
     except ValidationError as exc:
         problem = exc.errors()[0]
         path = [str(part) for part in problem["loc"]]
-        where = "--" + path[0].replace("_", "-") if path and path[0] in fields else \
+        options = {"model_path": "--model", "glossaries": "--glossary"}
+        where = options.get(path[0], "--" + path[0].replace("_", "-")) if path and path[0] in fields else \
             "ZH2EN_" + "__".join(path).upper()
         fail(f"setting {'.'.join(path)} ({where}): {problem['msg']}", 2)
 

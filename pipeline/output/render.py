@@ -23,8 +23,7 @@ from pipeline.text.latex import FORMULA_SPAN_KINDS, find_latex_spans
 from pipeline.text.han import HAN
 from pipeline.text.links import REFERENCE_DEFINITION, english_markup, neutralise_unsafe_links, pinyin_name, with_words
 from pipeline.text.spans import locate_restored, rewrite, strip_restored
-from pipeline.document import (CAPTION, CODE, DEFINITIONS, DISPLAY_MATH, HEADING, HTML, LIST_ITEM, PARAGRAPH, TABLE, Article,
-                               Block, join_segments)
+from pipeline.document import CAPTION, CODE, DEFINITIONS, DISPLAY_MATH, HEADING, HTML, TABLE, Article, Block, join_segments
 
 ZH_MARK = "<!-- zh -->"
 EN_MARK = "<!-- en -->"
@@ -346,39 +345,3 @@ def artifact_markdown(article: Article, file_name: str) -> str:
     lines += [f"- **{escape_html(_one_line(s.source[:60]))}**: {escape_html(_one_line('; '.join(s.flags)))}"
               for s in flagged] or ["No flagged segments."]
     return "\n".join(lines)
-
-
-def english_chunks(article: Article, document: str) -> list[dict]:
-    """For `zh2en learn`: every English chunk of the bilingual `document` (the text after each
-    `<!-- en -->` line), in order, with its markdown prefix and the passages it shows (their
-    `index` in qa.json's segments_detail; none for a table, HTML or link definitions, which are
-    not learned). A reviewer's edit of a chunk is found by comparing; [] if the chunks cannot be
-    told apart."""
-    index = {id(seg): i for i, seg in enumerate(article.segments, 1)}
-    owners = ([article.title_block] if article.title_block else []) + \
-        [block for block in article.blocks if EN_MARK in render_block(block, article.reader_words)]
-    shown = english_chunks_of(split_front_matter(document)[1])
-    if len(shown) != len(owners):
-        return []
-    return [{"passages": [index[id(seg)] for seg in block.segments if seg.translate]
-             if block.kind in (PARAGRAPH, LIST_ITEM, HEADING, CAPTION) else [],
-             "prefix": block.prefix, "en": text} for block, text in zip(owners, shown)]
-
-
-_MARK = re.compile(r"^<!-- (zh|en|both|note) -->$")
-
-
-def english_chunks_of(body: str) -> list[str]:
-    """The text after each `<!-- en -->` line of a bilingual file's body, up to the next marker."""
-    chunks, current = [], None
-    for line in body.splitlines():
-        mark = _MARK.match(line.strip())
-        if mark:
-            if current is not None:
-                chunks.append("\n".join(current).strip())
-            current = [] if mark.group(1) == "en" else None
-        elif current is not None:
-            current.append(line)
-    if current is not None:
-        chunks.append("\n".join(current).strip())
-    return chunks

@@ -12,7 +12,8 @@ from pipeline.document import Article
 from pipeline.output.conservation import ConservationReport, check_conservation
 from pipeline.store.error_log import ErrorLog
 from pipeline.checks.qa import CHECKS_VERSION, percentages, qa_line, segment_details
-from pipeline.output.render import body_sha256, english_chunks, english_only, render_article, split_front_matter
+from pipeline.output.chunks import english_chunks
+from pipeline.output.render import body_sha256, english_only, render_article, split_front_matter
 from pipeline.output.slugs import SlugAllocator, article_slug
 
 

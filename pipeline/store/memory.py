@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS reviewed (
     origin TEXT NOT NULL,
     reviewed TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS learned_files (
+    path TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    learned TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS summaries (
     key TEXT PRIMARY KEY,
     text TEXT,
@@ -230,9 +235,21 @@ class TranslationMemory:
         return None if row is None else row[0]
 
     def put_reviewed(self, source: str, translation: str, origin: str, when: str | None = None) -> None:
+        """Store a reviewer's English; an older edit (by its date) never replaces a newer one."""
         row = (reviewed_key(source), source, translation, origin, when or _now())
         with self._lock:
-            self._write([("reviewed", row[0], "INSERT OR REPLACE INTO reviewed VALUES (?, ?, ?, ?, ?)", row)])
+            self._write([("reviewed", row[0], _PUT_REVIEWED, row)])
+
+    def learned_before(self, path: str, version: str) -> bool:
+        """Whether this file was learned as it is now (zh2en learn skips it)."""
+        with self._lock:
+            row = self._db.execute("SELECT version FROM learned_files WHERE path = ?", (path,)).fetchone()
+        return row is not None and row[0] == version
+
+    def mark_learned(self, path: str, version: str) -> None:
+        with self._lock:
+            self._write([("learned_files", path, "INSERT OR REPLACE INTO learned_files VALUES (?, ?, ?)",
+                          (path, version, _now()))])
 
     def reviewed_entries(self) -> list[tuple[str, str, str, str]]:
         """(source, translation, origin, reviewed) rows, oldest first."""
@@ -269,6 +286,9 @@ class TranslationMemory:
                 "and these passages will be translated again next time")
 
 
+_PUT_REVIEWED = ("INSERT INTO reviewed VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                 "source = excluded.source, translation = excluded.translation, origin = excluded.origin, "
+                 "reviewed = excluded.reviewed WHERE excluded.reviewed >= reviewed.reviewed")
 _PUT_SEGMENT = ("INSERT OR REPLACE INTO segments (key, source, translation, model_sha256, glossary_version, "
                 "prompt_version, flags, notes, attempts, created, confidence_mean, confidence_min, confidence_surprise) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
