@@ -120,8 +120,7 @@ def learn(paths: list[Path] = typer.Argument(..., help="Output folders or biling
           proposals: Optional[Path] = typer.Option(None, "--proposals", help="Glossary file (TSV) for the terms the "
                                                    "reviewer rendered otherwise; default: glossary-proposals.tsv in "
                                                    "the state folder. Never applied: pass it with --glossary.")) -> None:
-    """Keep a reviewer's edits: the English corrected in written bilingual files is stored in the
-    translation memory as reviewed, and used for those passages from then on, by any model."""
+    """Keep a reviewer's edits of written bilingual files: used for those passages from then on."""
     from pipeline.learn import learn_paths, write_proposals
 
     missing = [p for p in paths if not p.exists()]
@@ -158,8 +157,7 @@ def learn(paths: list[Path] = typer.Argument(..., help="Output folders or biling
 @app.command()
 def review(paths: list[Path] = typer.Argument(..., help="Output folders or qa.json files."),
            limit: int = typer.Option(20, "--limit", min=1, help="How many passages to list.")) -> None:
-    """List the passages to review first, riskiest first, with file and line: left in Chinese,
-    then by warnings, then by how unsure the model was. Passages already reviewed are left out."""
+    """List the passages to review first, riskiest first, with file and line."""
     from pipeline.review import passages_to_review
 
     missing = [p for p in paths if not p.exists()]
