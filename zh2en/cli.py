@@ -125,7 +125,7 @@ def _run_flow(inputs: list[str], output: Path, settings: Settings, dask_address:
     try:
         with temporary_server(), \
                 Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress, \
-                ProgressLines(err, ctx, settings.progress_seconds) if not err.is_terminal else contextlib.nullcontext() \
+                ProgressLines(err, ctx, settings.progress_seconds, periodic=not dask_address) if not err.is_terminal else contextlib.nullcontext() \
                 as lines:
             bar = progress.add_task("translating", total=None)
             ctx.progress = lines.article_done if lines else \

@@ -15,20 +15,24 @@ def _minutes(seconds: float) -> str:
 
 
 class ProgressLines:
-    def __init__(self, console, ctx: RunContext, every: float):
-        self.console, self.ctx, self.every = console, ctx, every
+    def __init__(self, console, ctx: RunContext, every: float, periodic: bool = True):
+        """`periodic` False: the article lines only (on a Dask cluster the segments are counted
+        in the workers, not here)."""
+        self.console, self.ctx, self.every, self.periodic = console, ctx, every, periodic
         self.started = time.monotonic()
         self._translating_since: float | None = None   # the time left is judged from here
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._tick, name="progress-lines", daemon=True)
 
     def __enter__(self) -> "ProgressLines":
-        self._thread.start()
+        if self.periodic:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def article_done(self, done: int, total: int, label: str) -> None:
         self.console.print(f"zh2en: progress: {done} of {total} article(s) done ({label}); "
