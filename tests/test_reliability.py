@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from pathlib import Path
@@ -400,3 +401,27 @@ def test_ctrl_c_typer_would_swallow_still_prints_one_line(monkeypatch, capsys):
         cli.main()
     assert stop.value.code == 130
     assert capsys.readouterr().err.strip() == "zh2en: interrupted; files already written are kept"
+
+
+def test_a_stop_that_a_library_turns_into_its_own_error_is_still_a_stop():
+    """Under load, SIGTERM landed inside pydantic's serializer during Prefect's import: pydantic
+    wrapped the SystemExit(143) in an error of its own and the run died with a traceback, exit 1.
+    The signal decides: one line, 143."""
+    program = textwrap.dedent("""
+        import os, signal, sys
+        sys.argv = ["zh2en", "--help"]
+        import flows.server_process as early
+        import zh2en.launch as launch
+
+        def start_early(argv):
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)   # the handler raises SystemExit(143) here
+            except SystemExit:
+                raise ValueError("Error calling function `_ser_model`: SystemExit: 143") from None
+
+        early.start_early = start_early
+        launch.main()
+    """)
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parents[1])
+    assert proc.returncode == 143 and proc.stderr == "zh2en: terminated before it began; nothing was written\n"

@@ -13,12 +13,21 @@ import signal
 import sys
 
 
-def _terminated(signum, frame) -> None:   # replaced by zh2en.cli's once it is imported
+_signalled: list[int] = []   # the exit status of a stop signal met during the imports
+
+
+def _interrupted(signum, frame) -> None:   # both replaced by zh2en.cli's once it is imported
+    _signalled.append(130)
+    raise KeyboardInterrupt
+
+
+def _terminated(signum, frame) -> None:
+    _signalled.append(143)
     raise SystemExit(143)
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _interrupted)
     signal.signal(signal.SIGTERM, _terminated)
     try:
         from flows import prefect_settings
@@ -37,6 +46,12 @@ def main() -> None:
         if stop.code != 143:
             raise
         _stop("terminated", 143)
+    except Exception:
+        # A library may turn the stop into an error of its own (pydantic's serializer wraps it
+        # in PydanticSerializationError, seen under load): the signal decides, not the error.
+        if not _signalled:
+            raise
+        _stop("interrupted" if _signalled[0] == 130 else "terminated", _signalled[0])
     run_command()
 
 
